@@ -1,0 +1,80 @@
+//! Docker-specific normalisation of the OpenAPI 3 document.
+//!
+//! Every rewrite the Docker specs need before progenitor can turn them into a
+//! client that works against a real daemon lives here, as one named [`Fixup`]
+//! with the upstream quirk it handles. Nothing else in the generator knows
+//! about Docker's quirks (the code-level ones are in [`crate::postprocess`]).
+//!
+//! The rules run on the converted document as JSON, in the order of [`RULES`].
+//! Each returns the locations it changed; `cargo xtask regen` prints the counts
+//! and the API model records them, so a rule that stops matching is noticed.
+
+mod operations;
+mod schemas;
+mod walk;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use operations::{JSON_LINES_STREAMS, UPGRADE_PROTOCOLS};
+
+/// Facts about the original Swagger 2.0 document that the conversion loses.
+#[derive(Debug, Default)]
+pub struct SwaggerFacts {
+    /// `operationId` → the operation's own `produces` list (not the global one).
+    pub produces: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl SwaggerFacts {
+    pub fn from_swagger(swagger: &Value) -> Self {
+        let mut facts = Self::default();
+        for op in walk::swagger_operations(swagger) {
+            if let (Some(id), Some(produces)) = (
+                op.get("operationId").and_then(Value::as_str),
+                op.get("produces").and_then(Value::as_array),
+            ) {
+                let list = produces.iter().filter_map(Value::as_str).map(str::to_owned);
+                facts.produces.insert(id.to_owned(), list.collect());
+            }
+        }
+        facts
+    }
+}
+
+/// One named rewrite.
+pub struct Fixup {
+    pub name: &'static str,
+    /// The upstream quirk, in one sentence (shown by `cargo xtask regen --explain`).
+    pub why: &'static str,
+    pub apply: fn(&mut Value, &SwaggerFacts) -> Vec<String>,
+}
+
+/// Every rule, in the order it runs.
+pub const RULES: &[Fixup] = &[
+    operations::INLINE_SHARED_REQUEST_BODIES,
+    operations::ONE_REQUEST_MEDIA_TYPE,
+    operations::STREAMS_ARE_BYTES,
+    operations::ONE_SUCCESS_RESPONSE,
+    operations::ERRORS_ARE_TYPED,
+    schemas::NULL_IS_NOT_AN_ERROR,
+    schemas::VALIDATION_IS_DOCUMENTATION,
+    schemas::TIMESTAMPS_ARE_STRINGS,
+];
+
+/// What one rule changed.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Applied {
+    pub rule: &'static str,
+    pub locations: Vec<String>,
+}
+
+/// Runs every rule on `doc`.
+pub fn apply(doc: &mut Value, facts: &SwaggerFacts) -> Vec<Applied> {
+    RULES
+        .iter()
+        .map(|rule| Applied {
+            rule: rule.name,
+            locations: (rule.apply)(doc, facts),
+        })
+        .collect()
+}

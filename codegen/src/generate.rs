@@ -1,0 +1,131 @@
+//! OpenAPI 3 document → Rust source, with progenitor used as a library.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::spec::{HTTP_METHODS, describe_operation};
+
+/// Which progenitor interface the crates use; see the README for the choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Interface {
+    /// `client.container_list().all(true).send().await`
+    #[default]
+    Builder,
+    /// `client.container_list(Some(true), None, None, None).await`
+    Positional,
+}
+
+/// Output of progenitor for one spec.
+pub struct Generated {
+    pub file: syn::File,
+}
+
+/// Runs progenitor on a normalised OpenAPI 3 document.
+///
+/// progenitor reports some unsupported inputs by panicking (`todo!`,
+/// `assert!`). A panic is caught and turned into an error that names the
+/// operation responsible, found by generating each operation on its own.
+pub fn generate(path: &Path, openapi: &Value, interface: Interface) -> Result<Generated> {
+    match run_progenitor(openapi, interface) {
+        Ok(tokens) => {
+            let file = syn::parse2::<syn::File>(tokens).map_err(|e| Error::Generation {
+                path: path.to_path_buf(),
+                location: None,
+                message: format!("progenitor produced code that does not parse: {e}"),
+            })?;
+            Ok(Generated { file })
+        }
+        Err(message) => Err(Error::Generation {
+            path: path.to_path_buf(),
+            location: blame_operation(openapi, interface),
+            message,
+        }),
+    }
+}
+
+fn settings(interface: Interface) -> GenerationSettings {
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(match interface {
+            Interface::Builder => InterfaceStyle::Builder,
+            Interface::Positional => InterfaceStyle::Positional,
+        })
+        .with_tag(TagStyle::Merged)
+        // The generator emits `impl ClientHooks for Client` itself (upgrade
+        // headers); `Expected` makes a missing impl a compile error.
+        .with_hooks(progenitor::HooksMode::Expected)
+        .with_derive("PartialEq");
+    settings
+}
+
+/// Parses the document and runs progenitor; a panic becomes an `Err`.
+fn run_progenitor(
+    openapi: &Value,
+    interface: Interface,
+) -> Result<proc_macro2::TokenStream, String> {
+    let spec: openapiv3::OpenAPI = serde_json::from_value(openapi.clone())
+        .map_err(|e| format!("not a valid OpenAPI 3.0 document after conversion: {e}"))?;
+    let outcome = quiet_catch_unwind(|| {
+        let mut generator = Generator::new(&settings(interface));
+        generator.generate_tokens(&spec)
+    });
+    match outcome {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(e)) => Err(format!("progenitor: {e}")),
+        Err(panic) => Err(format!("progenitor cannot handle this input ({panic})")),
+    }
+}
+
+/// Runs `f`, catching a panic as its message, without printing a backtrace.
+pub(crate) fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<String>()
+            .map(|s| first_line(s))
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| first_line(s)))
+            .unwrap_or_else(|| "panic without message".to_string())
+    })
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().to_string()
+}
+
+/// Finds the first operation that fails on its own (all schemas kept), or the
+/// first schema if every operation passes alone.
+fn blame_operation(openapi: &Value, interface: Interface) -> Option<String> {
+    let paths = openapi.get("paths")?.as_object()?;
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for (method, op) in item {
+            if !HTTP_METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let mut single = openapi.clone();
+            let mut only = serde_json::Map::new();
+            let mut only_item = item.clone();
+            only_item.retain(|m, _| m == method || !HTTP_METHODS.contains(&m.as_str()));
+            only.insert(path.clone(), Value::Object(only_item));
+            single["paths"] = Value::Object(only);
+            if run_progenitor(&single, interface).is_err() {
+                let id = op.get("operationId").and_then(Value::as_str);
+                return Some(describe_operation(id, method, path));
+            }
+        }
+    }
+    let mut no_paths = openapi.clone();
+    no_paths["paths"] = serde_json::json!({});
+    run_progenitor(&no_paths, interface)
+        .is_err()
+        .then(|| "the schemas in components/schemas".to_string())
+}
