@@ -69,7 +69,7 @@ fn run_progenitor(
 ) -> Result<proc_macro2::TokenStream, String> {
     let spec: openapiv3::OpenAPI = serde_json::from_value(openapi.clone())
         .map_err(|e| format!("not a valid OpenAPI 3.0 document after conversion: {e}"))?;
-    let outcome = quiet_catch_unwind(|| {
+    let outcome = catch_panic(|| {
         let mut generator = Generator::new(&settings(interface));
         generator.generate_tokens(&spec)
     });
@@ -80,13 +80,23 @@ fn run_progenitor(
     }
 }
 
-/// Runs `f`, catching a panic as its message, without printing a backtrace.
-pub(crate) fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+/// Runs `f` with panic messages silenced (the process-wide hook is swapped for
+/// the duration): the generator reports panics it catches as errors, and a
+/// maintainer should see one clear line, not a backtrace.
+pub fn with_quiet_panics<T>(f: impl FnOnce() -> T) -> T {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let result = catch_unwind(AssertUnwindSafe(f));
     std::panic::set_hook(previous);
-    result.map_err(|payload| {
+    match result {
+        Ok(value) => value,
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+/// Runs `f`, turning a panic into its message.
+pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
         payload
             .downcast_ref::<String>()
             .map(|s| first_line(s))

@@ -10,27 +10,210 @@
 //! 5. [`postprocess`]: code-level rules progenitor/typify have no setting for;
 //! 6. [`model`]: the machine-readable API model of the generated crate;
 //! 7. [`emit`]: the crate's files, and the version tables of the workspace.
+//!
+//! [`plan`] runs all of it for every spec in memory; nothing is written until
+//! every version generated, so a bad spec leaves `crates/` untouched.
 
 pub mod convert;
+pub mod emit;
 pub mod error;
 pub mod fixups;
 pub mod generate;
+pub mod model;
 pub mod postprocess;
 pub mod spec;
 pub mod version;
 
+use std::path::{Path, PathBuf};
+
+pub use emit::OutputFile;
 pub use error::{Error, Result};
 pub use version::ApiVersion;
 
-use std::path::Path;
+/// What one version's generation produced.
+#[derive(Debug, Clone)]
+pub struct VersionOutput {
+    pub version: ApiVersion,
+    pub files: Vec<OutputFile>,
+    pub model: model::ApiModel,
+    /// Lines of the generated `src/lib.rs`.
+    pub lines: usize,
+}
 
-/// Runs steps 1–4 on one spec file and returns formatted Rust source.
-pub fn generate_source(path: &Path, interface: generate::Interface) -> Result<String> {
-    let spec = spec::SpecFile::load(path)?;
+/// Generates one version crate from one spec file, in memory.
+pub fn generate_version(spec_path: &Path) -> Result<VersionOutput> {
+    let spec = spec::SpecFile::load(spec_path)?;
+    generate_from_spec(&spec)
+}
+
+/// Generates one version crate from a parsed spec, in memory.
+pub fn generate_from_spec(spec: &spec::SpecFile) -> Result<VersionOutput> {
+    let path = &spec.path;
     let facts = fixups::SwaggerFacts::from_swagger(&spec.doc);
-    let mut openapi = convert::swagger_to_openapi(path, &spec.doc)?;
-    fixups::apply(&mut openapi, &facts);
-    let mut generated = generate::generate(path, &openapi, interface)?;
-    postprocess::apply(&mut generated.file);
-    Ok(prettyplease::unparse(&generated.file))
+    let mut openapi = generate::catch_panic(|| convert::swagger_to_openapi(path, &spec.doc))
+        .map_err(|message| Error::Conversion {
+            path: path.clone(),
+            message,
+        })??;
+    let applied = fixups::apply(&mut openapi, &facts);
+    let mut generated = generate::generate(path, &openapi, generate::Interface::Builder)?;
+    postprocess::apply(
+        &mut generated.file,
+        &postprocess::Input::from_openapi(&openapi),
+    );
+    let model = model::build(spec, &openapi, &generated.file, &applied).map_err(|message| {
+        Error::Generation {
+            path: path.clone(),
+            location: None,
+            message,
+        }
+    })?;
+    let files = emit::crate_files(spec, generated.file, &model);
+    let lines = files
+        .iter()
+        .find(|f| f.path.ends_with("src/lib.rs"))
+        .map_or(0, |f| f.contents.lines().count());
+    Ok(VersionOutput {
+        version: spec.version,
+        files,
+        model,
+        lines,
+    })
+}
+
+/// Everything `cargo xtask regen` writes, computed in memory.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub versions: Vec<VersionOutput>,
+    /// Workspace-level files (the facade's version table and manifest).
+    pub shared: Vec<OutputFile>,
+    /// Generated crate directories whose spec is gone.
+    pub stale_dirs: Vec<PathBuf>,
+}
+
+/// Generates every version found in `root/specs` (in parallel) and the tables
+/// that list them.
+pub fn plan(root: &Path) -> Result<Plan> {
+    let specs = spec::discover(&root.join("specs"))?;
+    let versions: Vec<ApiVersion> = specs.iter().map(|(v, _)| *v).collect();
+
+    let outputs = generate::with_quiet_panics(|| generate_parallel(&specs));
+    let mut done = Vec::new();
+    for output in outputs {
+        done.push(output?);
+    }
+
+    let mut shared = vec![emit::facade_versions(&versions)];
+    let manifest_path = root.join(emit::FACADE_DIR).join("Cargo.toml");
+    let manifest = std::fs::read_to_string(&manifest_path).map_err(|source| Error::Io {
+        path: manifest_path.clone(),
+        source,
+    })?;
+    shared.push(
+        emit::facade_manifest(&manifest, &versions).map_err(|message| Error::InvalidSpec {
+            path: manifest_path,
+            message,
+        })?,
+    );
+
+    Ok(Plan {
+        versions: done,
+        shared,
+        stale_dirs: stale_crate_dirs(root, &versions),
+    })
+}
+
+fn generate_parallel(specs: &[(ApiVersion, PathBuf)]) -> Vec<Result<VersionOutput>> {
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers.min(specs.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((_, path)) = specs.get(i) else { break };
+                    let result = generate_version(path);
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((i, result));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+fn stale_crate_dirs(root: &Path, versions: &[ApiVersion]) -> Vec<PathBuf> {
+    let wanted: Vec<String> = versions.iter().map(|v| v.crate_name()).collect();
+    let Ok(entries) = std::fs::read_dir(root.join(emit::CRATES_DIR)) else {
+        return Vec::new();
+    };
+    let mut stale: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let generated = name
+                .strip_prefix("docker-engine-api-v")
+                .is_some_and(|rest| rest.replacen('-', ".", 1).parse::<ApiVersion>().is_ok());
+            (generated && !wanted.contains(&name))
+                .then(|| PathBuf::from(emit::CRATES_DIR).join(name))
+        })
+        .collect();
+    stale.sort();
+    stale
+}
+
+impl Plan {
+    /// Every file of the plan, relative to the workspace root.
+    pub fn files(&self) -> impl Iterator<Item = &OutputFile> {
+        self.versions
+            .iter()
+            .flat_map(|v| v.files.iter())
+            .chain(self.shared.iter())
+    }
+
+    /// Paths under `root` that differ from the plan (missing, changed, or stale).
+    pub fn differences(&self, root: &Path) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = self
+            .files()
+            .filter(|f| {
+                std::fs::read_to_string(root.join(&f.path)).ok().as_deref() != Some(&f.contents)
+            })
+            .map(|f| f.path.clone())
+            .collect();
+        out.extend(self.stale_dirs.iter().cloned());
+        out
+    }
+
+    /// Writes every changed file (each through a temporary file and a rename,
+    /// so an interrupted run leaves no half-written file) and removes stale
+    /// crate directories. Returns what changed.
+    pub fn write(&self, root: &Path) -> Result<Vec<PathBuf>> {
+        let changed = self.differences(root);
+        for file in self.files() {
+            if !changed.contains(&file.path) {
+                continue;
+            }
+            let target = root.join(&file.path);
+            let io = |source| Error::Io {
+                path: target.clone(),
+                source,
+            };
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            let tmp = target.with_extension("regen-tmp");
+            std::fs::write(&tmp, &file.contents).map_err(io)?;
+            std::fs::rename(&tmp, &target).map_err(io)?;
+        }
+        for dir in &self.stale_dirs {
+            let path = root.join(dir);
+            std::fs::remove_dir_all(&path).map_err(|source| Error::Io { path, source })?;
+        }
+        Ok(changed)
+    }
 }

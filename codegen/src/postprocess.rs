@@ -9,10 +9,71 @@ use quote::format_ident;
 use syn::visit_mut::VisitMut;
 use syn::{Fields, File, Item, ItemEnum, ItemImpl, ItemMod, parse_quote};
 
+/// What the rules need to know about the document the code came from.
+#[derive(Debug, Default)]
+pub struct Input {
+    /// Operation builders (`ImageCreate`) whose raw body the spec makes optional.
+    optional_raw_bodies: BTreeSet<String>,
+}
+
+impl Input {
+    pub fn from_openapi(doc: &serde_json::Value) -> Self {
+        let mut optional_raw_bodies = BTreeSet::new();
+        for op in crate::fixups::openapi_operations(doc) {
+            let Some(body) = op.get("requestBody") else {
+                continue;
+            };
+            let required = body.get("required").and_then(serde_json::Value::as_bool) == Some(true);
+            let raw = body.pointer("/content/application~1octet-stream").is_some();
+            if let (false, true, Some(id)) = (
+                required,
+                raw,
+                op.get("operationId").and_then(|i| i.as_str()),
+            ) {
+                optional_raw_bodies.insert(heck::ToUpperCamelCase::to_upper_camel_case(id));
+            }
+        }
+        Self {
+            optional_raw_bodies,
+        }
+    }
+}
+
 /// Applies every rule, in order.
-pub fn apply(file: &mut File) {
+pub fn apply(file: &mut File, input: &Input) {
     lean_builders(file);
+    optional_raw_bodies_start_empty(file, input);
     open_enums(file);
+}
+
+/// Rule `optional_raw_bodies_start_empty`: progenitor makes every request body
+/// required, so pulling an image (ImageCreate without `fromSrc=-`) or building
+/// from a remote context would need a dummy `.body(..)`. Where the spec says
+/// the body is optional, the operation builder starts with an empty one.
+fn optional_raw_bodies_start_empty(file: &mut File, input: &Input) {
+    let Some(ops) = module_mut(&mut file.items, "builder") else {
+        return;
+    };
+    for item in ops.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        let Some(name) = impl_self_name(imp) else {
+            continue;
+        };
+        if imp.trait_.is_none() && input.optional_raw_bodies.contains(&name) {
+            EmptyBody.visit_item_impl_mut(imp);
+        }
+    }
+}
+
+/// In an operation builder's `new`, `body: Err(..)` → an empty body.
+struct EmptyBody;
+
+impl VisitMut for EmptyBody {
+    fn visit_field_value_mut(&mut self, fv: &mut syn::FieldValue) {
+        if matches!(&fv.member, syn::Member::Named(i) if i == "body") {
+            fv.expr = parse_quote! { Ok(::reqwest::Body::from(::std::vec::Vec::<u8>::new())) };
+        }
+    }
 }
 
 fn module_mut<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut Vec<Item>> {

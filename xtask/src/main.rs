@@ -2,6 +2,7 @@
 //! convention: a workspace binary, run through the alias in `.cargo/config.toml`).
 
 mod engine;
+mod regen;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -18,6 +19,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Regenerate every version crate (and the version tables) from specs/.
+    Regen(regen::RegenArgs),
     /// Start, stop or show the real Docker engines the integration tests use.
     Engine(engine::EngineArgs),
 }
@@ -25,6 +28,7 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let result: Result<()> = match cli.command {
+        Command::Regen(args) => regen::run(args),
         Command::Engine(args) => engine::run(args),
     };
     if let Err(e) = result {

@@ -41,6 +41,11 @@ impl SwaggerFacts {
     }
 }
 
+/// The operation objects of a document (Swagger 2.0 or OpenAPI 3).
+pub fn openapi_operations(doc: &Value) -> impl Iterator<Item = &serde_json::Map<String, Value>> {
+    walk::swagger_operations(doc)
+}
+
 /// One named rewrite.
 pub struct Fixup {
     pub name: &'static str,
