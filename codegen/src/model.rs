@@ -316,10 +316,10 @@ fn send_return_type(builder_mod: &[Item], name: &str) -> String {
             if f.sig.ident != "send" {
                 continue;
             }
-            if let syn::ReturnType::Type(_, ty) = &f.sig.output {
-                if let Some(t) = first_generic(ty).and_then(first_generic) {
-                    return type_string(t);
-                }
+            if let syn::ReturnType::Type(_, ty) = &f.sig.output
+                && let Some(t) = first_generic(ty).and_then(first_generic)
+            {
+                return type_string(t);
             }
         }
     }
@@ -385,15 +385,14 @@ pub fn type_string(ty: &syn::Type) -> String {
 fn doc_text(attrs: &[syn::Attribute]) -> String {
     let mut text = String::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("doc")) {
-        if let syn::Meta::NameValue(nv) = &attr.meta {
-            if let syn::Expr::Lit(syn::ExprLit {
+        if let syn::Meta::NameValue(nv) = &attr.meta
+            && let syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(s),
                 ..
             }) = &nv.value
-            {
-                text.push_str(&s.value());
-                text.push('\n');
-            }
+        {
+            text.push_str(&s.value());
+            text.push('\n');
         }
     }
     text

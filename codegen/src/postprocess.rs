@@ -155,12 +155,11 @@ fn lean_builders(file: &mut File) {
     for item in ops.iter() {
         let Item::Struct(s) = item else { continue };
         for field in &s.fields {
-            if field.ident.as_ref().is_some_and(|i| i == "body") {
-                if let Some(name) = result_inner_type_name(&field.ty) {
-                    if !with_default.contains(&name) {
-                        no_default_bodies.insert(s.ident.to_string());
-                    }
-                }
+            if field.ident.as_ref().is_some_and(|i| i == "body")
+                && let Some(name) = result_inner_type_name(&field.ty)
+                && !with_default.contains(&name)
+            {
+                no_default_bodies.insert(s.ident.to_string());
             }
         }
     }
@@ -271,10 +270,10 @@ fn open_enums(file: &mut File) {
     };
     let mut opened = Vec::new();
     for item in types.iter_mut() {
-        if let Item::Enum(e) = item {
-            if let Some(values) = open_enum(e) {
-                opened.push((e.ident.clone(), values));
-            }
+        if let Item::Enum(e) = item
+            && let Some(values) = open_enum(e)
+        {
+            opened.push((e.ident.clone(), values));
         }
     }
     let names: BTreeSet<String> = opened.iter().map(|(i, _)| i.to_string()).collect();
@@ -357,7 +356,7 @@ fn remove_derive(attrs: &mut [syn::Attribute], name: &str) {
         };
         let kept: Vec<_> = paths
             .into_iter()
-            .filter(|p| !p.segments.last().is_some_and(|s| s.ident == name))
+            .filter(|p| p.segments.last().is_none_or(|s| s.ident != name))
             .collect();
         *attr = parse_quote! { #[derive(#(#kept),*)] };
     }

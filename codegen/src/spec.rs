@@ -97,10 +97,10 @@ impl SpecFile {
                 return Err(invalid(format!("path `{p}` is not an object")));
             }
         }
-        if let Some(defs) = doc.get("definitions") {
-            if !defs.is_object() {
-                return Err(invalid("`definitions` is not an object".into()));
-            }
+        if let Some(defs) = doc.get("definitions")
+            && !defs.is_object()
+        {
+            return Err(invalid("`definitions` is not an object".into()));
         }
         Ok(Self {
             version,

@@ -1,0 +1,200 @@
+//! Where the daemon is: `DOCKER_HOST` syntax.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::error::{Error, ErrorKind};
+
+/// The default daemon address of every Docker tool.
+pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+
+/// A daemon address.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Host {
+    /// `unix:///var/run/docker.sock`
+    Unix(PathBuf),
+    /// `tcp://host:2375`, `http://host:2375`, `https://host:2376`. `tls` is
+    /// set for `https://`, and for `tcp://` when TLS is configured.
+    Tcp { host: String, port: u16, tls: bool },
+}
+
+impl Host {
+    /// Parses `DOCKER_HOST` syntax. `tcp://` defaults to port 2375 (2376 with
+    /// TLS, decided later by [`Host::with_tls`]); `ssh://` and `npipe://` are
+    /// refused with a clear error.
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let invalid = |why: &str| {
+            Error::new(
+                ErrorKind::InvalidConfig,
+                format!("DOCKER_HOST `{s}`: {why}"),
+            )
+        };
+        let (scheme, rest) = s
+            .split_once("://")
+            .ok_or_else(|| invalid("expected scheme://address"))?;
+        match scheme {
+            "unix" => {
+                if rest.is_empty() {
+                    return Err(invalid("empty socket path"));
+                }
+                Ok(Host::Unix(PathBuf::from(rest)))
+            }
+            "tcp" | "http" | "https" => {
+                let authority = rest.trim_end_matches('/');
+                if authority.contains('/') {
+                    return Err(invalid("a path after the address is not supported"));
+                }
+                let (host, port) =
+                    split_host_port(authority).ok_or_else(|| invalid("bad host or port"))?;
+                let tls = scheme == "https";
+                let port = port.unwrap_or(if tls { 2376 } else { 2375 });
+                Ok(Host::Tcp { host, port, tls })
+            }
+            "ssh" | "npipe" | "fd" => Err(invalid("this scheme is not supported by this client")),
+            _ => Err(invalid("unknown scheme")),
+        }
+    }
+
+    /// For `tcp://` hosts: turns TLS on (and the default port to 2376 when
+    /// none was given is not knowable here, so the port stays as parsed).
+    pub(crate) fn with_tls(self, tls: bool) -> Self {
+        match self {
+            Host::Tcp {
+                host,
+                port,
+                tls: was,
+            } => Host::Tcp {
+                host,
+                port,
+                tls: was || tls,
+            },
+            unix => unix,
+        }
+    }
+
+    /// The base URL requests are sent to, without a version prefix.
+    pub(crate) fn base_url(&self) -> String {
+        match self {
+            // The host part is ignored on a unix socket; `localhost` keeps the
+            // Host header valid, as the Docker CLI does with `docker`.
+            Host::Unix(_) => "http://localhost".to_string(),
+            Host::Tcp { host, port, tls } => {
+                let scheme = if *tls { "https" } else { "http" };
+                if host.contains(':') {
+                    format!("{scheme}://[{host}]:{port}")
+                } else {
+                    format!("{scheme}://{host}:{port}")
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Unix(path) => write!(f, "unix://{}", path.display()),
+            Host::Tcp { host, port, tls } => {
+                let scheme = if *tls { "https" } else { "tcp" };
+                if host.contains(':') {
+                    write!(f, "{scheme}://[{host}]:{port}")
+                } else {
+                    write!(f, "{scheme}://{host}:{port}")
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// `host`, `host:port`, `[v6]`, `[v6]:port`.
+fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => Some(p.parse().ok()?),
+            None if after.is_empty() => None,
+            None => return None,
+        };
+        return Some((host.to_string(), port));
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() => {
+            Some((host.to_string(), Some(port.parse().ok()?)))
+        }
+        Some(_) => None,
+        None if !authority.is_empty() => Some((authority.to_string(), None)),
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_docker_host_forms() {
+        assert_eq!(
+            Host::parse("unix:///var/run/docker.sock").unwrap(),
+            Host::Unix("/var/run/docker.sock".into())
+        );
+        assert_eq!(
+            Host::parse("tcp://10.0.0.1:2376").unwrap(),
+            Host::Tcp {
+                host: "10.0.0.1".into(),
+                port: 2376,
+                tls: false
+            }
+        );
+        assert_eq!(
+            Host::parse("tcp://docker.example").unwrap(),
+            Host::Tcp {
+                host: "docker.example".into(),
+                port: 2375,
+                tls: false
+            }
+        );
+        assert_eq!(
+            Host::parse("https://docker.example").unwrap(),
+            Host::Tcp {
+                host: "docker.example".into(),
+                port: 2376,
+                tls: true
+            }
+        );
+        assert_eq!(
+            Host::parse("tcp://[::1]:2375/").unwrap(),
+            Host::Tcp {
+                host: "::1".into(),
+                port: 2375,
+                tls: false
+            }
+        );
+        assert_eq!(
+            Host::parse("tcp://[::1]:2375").unwrap().base_url(),
+            "http://[::1]:2375"
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_serve() {
+        for bad in [
+            "",
+            "/var/run/docker.sock",
+            "unix://",
+            "tcp://:2375",
+            "tcp://h:port",
+            "ssh://me@host",
+            "ftp://x",
+        ] {
+            let err = Host::parse(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{bad}");
+            assert!(err.to_string().contains("DOCKER_HOST"), "{err}");
+        }
+    }
+}

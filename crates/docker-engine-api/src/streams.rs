@@ -1,0 +1,583 @@
+//! Streaming bodies: daemon bytes → frames or lines → typed values.
+//!
+//! - [`LogStream`]: stdout/stderr of `logs`, `attach` and `exec`, demultiplexed
+//!   from Docker's 8-byte frame headers, or passed through when a TTY is
+//!   allocated (the daemon then sends raw bytes).
+//! - [`JsonLines`]: one JSON document per line (`events`, `stats`, pull, push,
+//!   build and load progress) decoded into a generated type, with an
+//!   `{"error": ...}` line surfaced as an error.
+//! - [`ByteStreamExt::into_async_read`]: tar downloads as an `AsyncRead`.
+//!
+//! Every adapter holds at most one incomplete frame or line in memory, so a
+//! stream of any length runs in constant memory, and none of them panics on
+//! malformed input: the error says what and where, and a bad JSON line does
+//! not end the stream.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Buf, Bytes, BytesMut};
+use futures_core::Stream;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, ErrorKind};
+
+/// One chunk of a container's output.
+#[derive(Clone, PartialEq, Eq)]
+pub enum LogOutput {
+    StdIn(Bytes),
+    StdOut(Bytes),
+    StdErr(Bytes),
+    /// Output of a container with a TTY: stdout and stderr are one stream.
+    Console(Bytes),
+}
+
+impl LogOutput {
+    pub fn bytes(&self) -> &Bytes {
+        match self {
+            LogOutput::StdIn(b)
+            | LogOutput::StdOut(b)
+            | LogOutput::StdErr(b)
+            | LogOutput::Console(b) => b,
+        }
+    }
+
+    pub fn into_bytes(self) -> Bytes {
+        match self {
+            LogOutput::StdIn(b)
+            | LogOutput::StdOut(b)
+            | LogOutput::StdErr(b)
+            | LogOutput::Console(b) => b,
+        }
+    }
+}
+
+impl fmt::Debug for LogOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            LogOutput::StdIn(_) => "StdIn",
+            LogOutput::StdOut(_) => "StdOut",
+            LogOutput::StdErr(_) => "StdErr",
+            LogOutput::Console(_) => "Console",
+        };
+        write!(f, "{name}({:?})", String::from_utf8_lossy(self.bytes()))
+    }
+}
+
+impl fmt::Display for LogOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&String::from_utf8_lossy(self.bytes()))
+    }
+}
+
+/// How the daemon framed an output stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// 8-byte headers (`application/vnd.docker.multiplexed-stream`): no TTY.
+    Multiplexed,
+    /// Raw bytes (`application/vnd.docker.raw-stream`): a TTY was allocated.
+    Raw,
+}
+
+impl Framing {
+    /// The framing a `Content-Type` announces (`None` when it says neither).
+    pub fn from_content_type(content_type: &str) -> Option<Self> {
+        if content_type.contains("multiplexed-stream") {
+            Some(Framing::Multiplexed)
+        } else if content_type.contains("raw-stream") {
+            Some(Framing::Raw)
+        } else {
+            None
+        }
+    }
+}
+
+/// Splits Docker's multiplexed frames: `[stream, 0, 0, 0, len(4 bytes BE)]`
+/// then `len` bytes. Holds at most one incomplete frame.
+#[derive(Debug, Default)]
+pub(crate) struct FrameDecoder {
+    buf: BytesMut,
+    /// Bytes consumed so far, for error positions.
+    offset: u64,
+}
+
+const HEADER: usize = 8;
+/// A frame larger than this is taken for garbage, not buffered.
+const MAX_FRAME: usize = 64 << 20;
+
+impl FrameDecoder {
+    pub(crate) fn push(&mut self, chunk: &[u8]) {
+        self.buf.extend_from_slice(chunk);
+    }
+
+    /// The next complete frame, if any.
+    pub(crate) fn next_frame(&mut self) -> Option<Result<LogOutput, Error>> {
+        if self.buf.len() < HEADER {
+            return None;
+        }
+        let header = &self.buf[..HEADER];
+        let len = u32::from_be_bytes([header[4], header[5], header[6], header[7]]) as usize;
+        let kind = header[0];
+        if kind > 3 || header[1..4] != [0, 0, 0] || len > MAX_FRAME {
+            let shown: Vec<String> = header.iter().map(|b| format!("{b:02x}")).collect();
+            return Some(Err(Error::new(
+                ErrorKind::Stream,
+                format!(
+                    "malformed output frame header at byte {}: [{}] (expected stream 0-3, three zero bytes, a length up to {MAX_FRAME})",
+                    self.offset,
+                    shown.join(" ")
+                ),
+            )));
+        }
+        if self.buf.len() < HEADER + len {
+            return None;
+        }
+        self.buf.advance(HEADER);
+        let payload = self.buf.split_to(len).freeze();
+        self.offset += (HEADER + len) as u64;
+        Some(Ok(match kind {
+            0 => LogOutput::StdIn(payload),
+            1 => LogOutput::StdOut(payload),
+            2 => LogOutput::StdErr(payload),
+            // Stream 3 carries the daemon's own error about the stream.
+            _ => {
+                return Some(Err(Error::new(
+                    ErrorKind::Stream,
+                    format!(
+                        "the daemon reported: {}",
+                        String::from_utf8_lossy(&payload).trim()
+                    ),
+                )));
+            }
+        }))
+    }
+
+    /// At end of input: an error if a frame was cut off.
+    pub(crate) fn finish(&self) -> Result<(), Error> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let expected = if self.buf.len() >= HEADER {
+            u32::from_be_bytes([self.buf[4], self.buf[5], self.buf[6], self.buf[7]]) as usize
+                + HEADER
+        } else {
+            HEADER
+        };
+        Err(Error::new(
+            ErrorKind::Stream,
+            format!(
+                "the output stream ended inside a frame at byte {} ({} of {expected} bytes received)",
+                self.offset,
+                self.buf.len()
+            ),
+        ))
+    }
+}
+
+/// Container output as typed chunks. See the [module docs](self).
+pub struct LogStream<S> {
+    inner: S,
+    framing: Framing,
+    frames: FrameDecoder,
+    done: bool,
+}
+
+impl<S> LogStream<S> {
+    pub fn new(inner: S, framing: Framing) -> Self {
+        Self {
+            inner,
+            framing,
+            frames: FrameDecoder::default(),
+            done: false,
+        }
+    }
+}
+
+impl<S, E> Stream for LogStream<S>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: Into<Error>,
+{
+    type Item = Result<LogOutput, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if this.done {
+                return Poll::Ready(None);
+            }
+            if this.framing == Framing::Multiplexed
+                && let Some(frame) = this.frames.next_frame()
+            {
+                if frame.is_err() {
+                    // After a bad header the rest cannot be framed.
+                    this.done = true;
+                }
+                return Poll::Ready(Some(frame));
+            }
+            match Pin::new(&mut this.inner).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(chunk))) => match this.framing {
+                    Framing::Raw if !chunk.is_empty() => {
+                        return Poll::Ready(Some(Ok(LogOutput::Console(chunk))));
+                    }
+                    Framing::Raw => continue,
+                    Framing::Multiplexed => this.frames.push(&chunk),
+                },
+                Poll::Ready(Some(Err(e))) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e.into())));
+                }
+                Poll::Ready(None) => {
+                    this.done = true;
+                    return Poll::Ready(this.frames.finish().err().map(Err));
+                }
+            }
+        }
+    }
+}
+
+/// A JSON-lines stream decoded into `T`. See the [module docs](self).
+pub struct JsonLines<S, T> {
+    inner: S,
+    buf: BytesMut,
+    /// Bytes of `buf` already searched for a newline.
+    scanned: usize,
+    line: u64,
+    done: bool,
+    _item: PhantomData<fn() -> T>,
+}
+
+/// A line longer than this is an error, not a reason to buffer without end.
+const MAX_LINE: usize = 64 << 20;
+
+impl<S, T> JsonLines<S, T> {
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            buf: BytesMut::new(),
+            scanned: 0,
+            line: 0,
+            done: false,
+            _item: PhantomData,
+        }
+    }
+
+    fn take_line(&mut self) -> Option<Bytes> {
+        let start = self.scanned.min(self.buf.len());
+        match self.buf[start..].iter().position(|b| *b == b'\n') {
+            Some(i) => {
+                self.scanned = 0;
+                Some(self.buf.split_to(start + i + 1).freeze())
+            }
+            None => {
+                self.scanned = self.buf.len();
+                None
+            }
+        }
+    }
+}
+
+/// Progress streams report failure in-band, with HTTP 200: `{"error": "..."}`.
+#[derive(serde::Deserialize)]
+struct ErrorLine {
+    error: Option<String>,
+    #[serde(rename = "errorDetail")]
+    error_detail: Option<ErrorDetail>,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorDetail {
+    message: Option<String>,
+}
+
+/// Decodes one line: `None` for a blank line.
+pub(crate) fn decode_line<T: DeserializeOwned>(
+    line: &[u8],
+    number: u64,
+) -> Option<Result<T, Error>> {
+    let text = line.trim_ascii();
+    if text.is_empty() {
+        return None;
+    }
+    // Only lines that mention an error key pay for a second parse.
+    if memchr_error_key(text)
+        && let Ok(ErrorLine {
+            error,
+            error_detail,
+        }) = serde_json::from_slice::<ErrorLine>(text)
+    {
+        let message = error_detail
+            .and_then(|d| d.message)
+            .or(error)
+            .filter(|m| !m.is_empty());
+        if let Some(message) = message {
+            return Some(Err(Error::new(ErrorKind::Stream, message)));
+        }
+    }
+    Some(
+        serde_json::from_slice::<T>(text)
+            .map_err(|e| Error::decode(&format!("line {number} of the stream"), text, e)),
+    )
+}
+
+fn memchr_error_key(text: &[u8]) -> bool {
+    text.windows(7).any(|w| w == b"\"error\"")
+}
+
+impl<S, E, T> Stream for JsonLines<S, T>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: Into<Error>,
+    T: DeserializeOwned,
+{
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            while let Some(line) = this.take_line() {
+                this.line += 1;
+                if let Some(item) = decode_line(&line, this.line) {
+                    return Poll::Ready(Some(item));
+                }
+            }
+            if this.done {
+                return Poll::Ready(None);
+            }
+            if this.buf.len() > MAX_LINE {
+                this.done = true;
+                this.buf.clear();
+                this.scanned = 0;
+                return Poll::Ready(Some(Err(Error::new(
+                    ErrorKind::Stream,
+                    format!(
+                        "line {} of the stream is longer than {MAX_LINE} bytes",
+                        this.line + 1
+                    ),
+                ))));
+            }
+            match Pin::new(&mut this.inner).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(chunk))) => this.buf.extend_from_slice(&chunk),
+                Poll::Ready(Some(Err(e))) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e.into())));
+                }
+                Poll::Ready(None) => {
+                    this.done = true;
+                    // A last line without a newline is still a line.
+                    let rest = std::mem::take(&mut this.buf).freeze();
+                    this.scanned = 0;
+                    this.line += 1;
+                    if let Some(item) = decode_line(&rest, this.line) {
+                        return Poll::Ready(Some(item));
+                    }
+                    return Poll::Ready(None);
+                }
+            }
+        }
+    }
+}
+
+/// The body stream every generated streaming operation answers.
+pub type Body = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send + Sync>>;
+
+/// Decoding for the `ByteStream` that generated streaming operations answer.
+pub trait ByteStreamExt: Sized {
+    /// `logs`, `attach`, `exec` output. Use [`ResponseExt::output`] to pick
+    /// the framing from the response's `Content-Type` instead.
+    fn output(self, framing: Framing) -> LogStream<Body>;
+    /// One `T` per line; `T` is usually `api::stream_items::<Operation>`.
+    fn json_lines<T: DeserializeOwned>(self) -> JsonLines<Body, T>;
+    /// The bytes as an `AsyncRead` (tar archives of `export`, `archive`,
+    /// image `get`), without buffering the whole body.
+    fn into_async_read(self) -> impl tokio::io::AsyncRead + Send + Sync + Unpin;
+}
+
+impl ByteStreamExt for progenitor_client::ByteStream {
+    fn output(self, framing: Framing) -> LogStream<Body> {
+        LogStream::new(self.into_inner(), framing)
+    }
+
+    fn json_lines<T: DeserializeOwned>(self) -> JsonLines<Body, T> {
+        JsonLines::new(self.into_inner())
+    }
+
+    fn into_async_read(self) -> impl tokio::io::AsyncRead + Send + Sync + Unpin {
+        use futures_util::TryStreamExt;
+        tokio_util::io::StreamReader::new(self.into_inner().map_err(std::io::Error::other))
+    }
+}
+
+/// For a whole `ResponseValue<ByteStream>`: the headers say how it is framed.
+pub trait ResponseExt {
+    /// Container output, framed as the `Content-Type` says (multiplexed
+    /// unless the daemon says raw, i.e. a TTY).
+    fn output(self) -> LogStream<Body>;
+}
+
+impl ResponseExt for progenitor_client::ResponseValue<progenitor_client::ByteStream> {
+    fn output(self) -> LogStream<Body> {
+        let framing = self
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Framing::from_content_type)
+            .unwrap_or(Framing::Multiplexed);
+        self.into_inner().output(framing)
+    }
+}
+
+/// A request body streamed from an `AsyncRead` (a tar file for `put_archive`,
+/// `image_load`, `image_build`), without reading it into memory.
+pub fn body_from_reader<R>(reader: R) -> reqwest::Body
+where
+    R: tokio::io::AsyncRead + Send + Sync + 'static,
+{
+    reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(reader))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::{StreamExt, stream};
+
+    fn frame(kind: u8, payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![kind, 0, 0, 0];
+        f.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+        f.extend_from_slice(payload);
+        f
+    }
+
+    fn chunks(bytes: Vec<u8>, size: usize) -> impl Stream<Item = Result<Bytes, Error>> + Unpin {
+        let parts: Vec<Result<Bytes, Error>> = bytes
+            .chunks(size.max(1))
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        stream::iter(parts)
+    }
+
+    async fn collect_output(
+        bytes: Vec<u8>,
+        size: usize,
+        framing: Framing,
+    ) -> Vec<Result<LogOutput, Error>> {
+        LogStream::new(chunks(bytes, size), framing).collect().await
+    }
+
+    #[tokio::test]
+    async fn demultiplexes_across_any_chunking() {
+        let mut input = frame(1, b"hello ");
+        input.extend(frame(2, b"oops\n"));
+        input.extend(frame(1, b""));
+        input.extend(frame(1, b"world\n"));
+        for size in [1, 3, 8, 9, 1000] {
+            let out: Vec<LogOutput> = collect_output(input.clone(), size, Framing::Multiplexed)
+                .await
+                .into_iter()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(
+                out,
+                vec![
+                    LogOutput::StdOut(Bytes::from_static(b"hello ")),
+                    LogOutput::StdErr(Bytes::from_static(b"oops\n")),
+                    LogOutput::StdOut(Bytes::new()),
+                    LogOutput::StdOut(Bytes::from_static(b"world\n")),
+                ],
+                "chunk size {size}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn raw_streams_pass_through() {
+        let out = collect_output(b"tty output".to_vec(), 4, Framing::Raw).await;
+        let text: Vec<u8> = out
+            .into_iter()
+            .flat_map(|o| o.unwrap().into_bytes().to_vec())
+            .collect();
+        assert_eq!(text, b"tty output");
+    }
+
+    #[tokio::test]
+    async fn malformed_and_truncated_frames_are_errors() {
+        let mut bad = frame(1, b"ok");
+        bad.extend([9, 0, 0, 0, 0, 0, 0, 1, b'x']);
+        let out = collect_output(bad, 5, Framing::Multiplexed).await;
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            out[0].as_ref().unwrap(),
+            &LogOutput::StdOut(Bytes::from_static(b"ok"))
+        );
+        let e = out[1].as_ref().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Stream);
+        assert!(e.message().contains("byte 10"), "{e}");
+
+        let mut cut = frame(1, b"complete");
+        cut.extend(&frame(2, b"cut off")[..10]);
+        let out = collect_output(cut, 4, Framing::Multiplexed).await;
+        assert_eq!(out.len(), 2);
+        assert!(
+            out[1]
+                .as_ref()
+                .unwrap_err()
+                .message()
+                .contains("ended inside a frame")
+        );
+
+        let system =
+            collect_output(frame(3, b"container is gone"), 100, Framing::Multiplexed).await;
+        assert!(
+            system[0]
+                .as_ref()
+                .unwrap_err()
+                .message()
+                .contains("container is gone")
+        );
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Event {
+        id: String,
+    }
+
+    #[tokio::test]
+    async fn json_lines_decode_report_and_continue() {
+        let input = b"{\"id\":\"a\"}\n\n{\"id\":\r\n{\"id\":\"b\"}\n{\"error\":\"pull access denied\",\"errorDetail\":{\"message\":\"pull access denied for x\"}}\n{\"id\":\"c\"}".to_vec();
+        for size in [1, 7, 1000] {
+            let out: Vec<Result<Event, Error>> =
+                JsonLines::new(chunks(input.clone(), size)).collect().await;
+            assert_eq!(out.len(), 5, "chunk size {size}");
+            assert_eq!(out[0].as_ref().unwrap().id, "a");
+            assert_eq!(out[1].as_ref().unwrap_err().kind(), ErrorKind::Decode);
+            assert!(out[1].as_ref().unwrap_err().message().contains("line 3"));
+            assert_eq!(out[2].as_ref().unwrap().id, "b");
+            let e = out[3].as_ref().unwrap_err();
+            assert_eq!(
+                (e.kind(), e.message()),
+                (ErrorKind::Stream, "pull access denied for x")
+            );
+            assert_eq!(
+                out[4].as_ref().unwrap().id,
+                "c",
+                "a last line without newline counts"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn transport_errors_end_the_stream() {
+        let parts: Vec<Result<Bytes, Error>> = vec![
+            Ok(Bytes::from_static(b"{\"id\":\"a\"}\n{\"id\"")),
+            Err(Error::new(ErrorKind::Connection, "connection reset")),
+            Ok(Bytes::from_static(b":\"never\"}\n")),
+        ];
+        let out: Vec<Result<Event, Error>> = JsonLines::new(stream::iter(parts)).collect().await;
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].as_ref().unwrap_err().kind(), ErrorKind::Connection);
+    }
+}
