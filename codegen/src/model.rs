@@ -450,7 +450,10 @@ fn field(f: &syn::Field) -> Option<Field> {
     let rust_name = f.ident.as_ref()?.to_string();
     let serde = serde_field_attrs(&f.attrs);
     let rust_type = type_string(&f.ty);
-    let required = !rust_type.starts_with("Option<") && !serde.default;
+    // serde lets an `Option` field be absent, unless typify asked for
+    // `deserialize_with` (a required field that may be null).
+    let optional_option = rust_type.starts_with("Option<") && !serde.deserialize_with;
+    let required = !serde.default && !optional_option;
     Some(Field {
         json_name: serde
             .rename
@@ -465,18 +468,23 @@ fn field(f: &syn::Field) -> Option<Field> {
 struct SerdeField {
     rename: Option<String>,
     default: bool,
+    deserialize_with: bool,
 }
 
 fn serde_field_attrs(attrs: &[syn::Attribute]) -> SerdeField {
     let mut out = SerdeField {
         rename: None,
         default: false,
+        deserialize_with: false,
     };
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
                 let lit: syn::LitStr = meta.value()?.parse()?;
                 out.rename = Some(lit.value());
+            } else if meta.path.is_ident("deserialize_with") {
+                out.deserialize_with = true;
+                let _: syn::Expr = meta.value()?.parse()?;
             } else if meta.path.is_ident("default") {
                 out.default = true;
                 if meta.input.peek(syn::Token![=]) {

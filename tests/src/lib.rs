@@ -1,1 +1,166 @@
+//! Support for the integration tests: which real engines to test against.
+//!
+//! `cargo xtask test` starts the engines (`cargo xtask engine up`) and sets
+//! `DEA_TEST_ENGINES` to the `engines.json` it wrote. To test against your own
+//! daemon instead: `DEA_TEST_ENGINES=mine=unix:///var/run/docker.sock cargo
+//! test -p docker-engine-api-tests` (several: comma-separated `name=host`).
+//! The base image `dea-busybox:latest` must exist there (`cargo xtask engine`
+//! shows how it is made).
+//!
+//! A test that needs an engine and finds none fails, with a message saying
+//! how to provide one. It never passes silently.
 
+use std::path::Path;
+
+use docker_engine_api::{ApiVersion, Docker, Host};
+
+/// The image every container test runs: busybox, imported by `cargo xtask engine up`.
+pub const BASE_IMAGE: &str = "dea-busybox:latest";
+
+/// One engine to test against.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct Engine {
+    pub name: String,
+    pub docker_host: String,
+    /// The Debian package version the engine came from, when the project
+    /// provisioned it.
+    #[serde(default)]
+    pub package_version: Option<String>,
+}
+
+impl Engine {
+    pub fn docker(&self) -> Docker {
+        let host =
+            Host::parse(&self.docker_host).unwrap_or_else(|e| panic!("engine {}: {e}", self.name));
+        Docker::connect(docker_engine_api::Config::new(host))
+            .unwrap_or_else(|e| panic!("engine {}: {e}", self.name))
+    }
+}
+
+const HOW: &str = "run the integration tests with `cargo xtask test` (it starts real engines), \
+                   or set DEA_TEST_ENGINES=name=unix:///path/to/docker.sock to use your own daemon";
+
+/// Every engine to test against. Panics (failing the test) when none is given.
+pub fn engines() -> Vec<Engine> {
+    let Some(spec) = std::env::var("DEA_TEST_ENGINES")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+    else {
+        panic!("no Docker engine to test against: DEA_TEST_ENGINES is not set; {HOW}");
+    };
+    let engines = parse_engines(&spec);
+    assert!(
+        !engines.is_empty(),
+        "DEA_TEST_ENGINES=`{spec}` names no engine; {HOW}"
+    );
+    engines
+}
+
+fn parse_engines(spec: &str) -> Vec<Engine> {
+    if spec.ends_with(".json") || Path::new(spec).is_file() {
+        let text = std::fs::read_to_string(spec)
+            .unwrap_or_else(|e| panic!("DEA_TEST_ENGINES={spec}: {e}; {HOW}"));
+        return serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("DEA_TEST_ENGINES={spec}: {e}"));
+    }
+    spec.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|entry| {
+            let (name, host) = entry
+                .split_once('=')
+                .unwrap_or_else(|| panic!("DEA_TEST_ENGINES entry `{entry}`: expected name=host"));
+            Engine {
+                name: name.to_string(),
+                docker_host: host.to_string(),
+                package_version: None,
+            }
+        })
+        .collect()
+}
+
+/// The engine called `name` (`28`, `26`). Panics when it was not provided.
+pub fn engine(name: &str) -> Engine {
+    let all = engines();
+    let names: Vec<&str> = all.iter().map(|e| e.name.as_str()).collect();
+    let found = all.iter().find(|e| e.name == name).cloned();
+    found.unwrap_or_else(|| {
+        panic!("this test needs engine `{name}`, DEA_TEST_ENGINES provides {names:?}; {HOW}")
+    })
+}
+
+/// The Engine API version a Docker release serves, from Docker's release
+/// notes: what the daemon *should* report, so tests check it rather than echo it.
+pub fn expected_api_version(docker_version: &str) -> Option<ApiVersion> {
+    let mut parts = docker_version.split(['.', '+', '-', '~']);
+    let major: u32 = parts.next()?.parse().ok()?;
+    let minor: u32 = parts.next()?.parse().ok()?;
+    let api = match (major, minor) {
+        (25, 0) => 44,
+        (26, 0) => 44,
+        (26, 1) => 45,
+        (27, 0) => 46,
+        (27, _) => 47,
+        (28, 0) => 48,
+        (28, 1) => 49,
+        (28, 2) => 50,
+        (28, 3..=5) => 51,
+        (29, 0..=1) => 52,
+        _ => return None,
+    };
+    Some(ApiVersion::new(1, api))
+}
+
+/// A name no other test run uses.
+pub fn unique_name(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "dea-{prefix}-{}-{nanos}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Runs a test body for every engine, naming the engine in any failure.
+pub async fn for_each_engine<F, Fut>(test: F)
+where
+    F: Fn(Engine) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for engine in engines() {
+        test(engine).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_inline_engine_lists() {
+        let e = parse_engines("a=unix:///x.sock, b=tcp://127.0.0.1:2375");
+        assert_eq!(e.len(), 2);
+        assert_eq!(
+            (e[1].name.as_str(), e[1].docker_host.as_str()),
+            ("b", "tcp://127.0.0.1:2375")
+        );
+    }
+
+    #[test]
+    fn api_versions_of_docker_releases() {
+        assert_eq!(
+            expected_api_version("28.5.2+dfsg3-2"),
+            Some(ApiVersion::new(1, 51))
+        );
+        assert_eq!(
+            expected_api_version("26.1.5+dfsg1-9+b11"),
+            Some(ApiVersion::new(1, 45))
+        );
+        assert_eq!(expected_api_version("1.2"), None);
+    }
+}

@@ -61,6 +61,7 @@ pub const RULES: &[Fixup] = &[
     operations::STREAMS_ARE_BYTES,
     operations::ONE_SUCCESS_RESPONSE,
     operations::ERRORS_ARE_TYPED,
+    schemas::X_NULLABLE_EVERYWHERE,
     schemas::NULL_IS_NOT_AN_ERROR,
     schemas::VALIDATION_IS_DOCUMENTATION,
     schemas::TIMESTAMPS_ARE_STRINGS,

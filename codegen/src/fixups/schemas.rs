@@ -69,6 +69,37 @@ pub(super) const TIMESTAMPS_ARE_STRINGS: Fixup = Fixup {
     },
 };
 
+pub(super) const X_NULLABLE_EVERYWHERE: Fixup = Fixup {
+    name: "x_nullable_everywhere",
+    why: "The converter turns `x-nullable` into `nullable`, except next to a `$ref`: \
+          there it wraps the pair in `allOf: [{$ref}, {x-nullable: true}]` and the \
+          flag stays a Swagger extension nothing reads (ImageSummary.Descriptor, \
+          ContainerSummary.ImageManifestDescriptor since v1.48). The flag moves to \
+          the schema it qualifies.",
+    apply: |doc, _| {
+        let mut touched = Vec::new();
+        for_each_schema(doc, &mut |location, schema| {
+            let mut nullable = schema.remove("x-nullable") == Some(Value::Bool(true));
+            if let Some(all_of) = schema.get_mut("allOf").and_then(Value::as_array_mut) {
+                all_of.retain_mut(|part| {
+                    let Some(p) = part.as_object_mut() else {
+                        return true;
+                    };
+                    if p.remove("x-nullable") == Some(Value::Bool(true)) {
+                        nullable = true;
+                    }
+                    !p.is_empty()
+                });
+            }
+            if nullable {
+                schema.insert("nullable".into(), Value::Bool(true));
+                touched.push(location.to_owned());
+            }
+        });
+        touched
+    },
+};
+
 pub(super) const NULL_IS_NOT_AN_ERROR: Fixup = Fixup {
     name: "null_is_not_an_error",
     why: "The daemon is written in Go, which encodes an empty slice or map as \
