@@ -85,14 +85,13 @@ impl Docker {
         }
         match &config.host {
             Host::Unix(path) => {
-                builder = builder.unix_socket(path.clone());
+                builder = without_tls(builder.unix_socket(path.clone()))?;
             }
-            Host::Tcp { tls, .. } => {
-                builder = builder
-                    .connect_timeout(config.connect_timeout.unwrap_or(Duration::from_secs(30)));
-                if *tls {
-                    builder = with_tls(builder, &config)?;
-                }
+            Host::Tcp { tls: true, .. } => {
+                builder = with_tls(builder, &config)?.connect_timeout(connect_timeout(&config));
+            }
+            Host::Tcp { tls: false, .. } => {
+                builder = without_tls(builder)?.connect_timeout(connect_timeout(&config));
             }
         }
         let http = builder.build().map_err(|e| {
@@ -243,6 +242,15 @@ impl Docker {
         .ok_or_else(|| not_compiled(negotiated.version).with_host(self.host()))
     }
 
+    /// The typed client of a given version, if it is compiled in and the
+    /// daemon serves it (for code that walks several versions; a single
+    /// version is simpler with `docker.v1_47()` & co).
+    pub async fn client_for(&self, version: ApiVersion) -> Result<VersionedClient, Error> {
+        self.require(version).await?;
+        VersionedClient::new(version, &self.inner.base_url, self.inner.http.clone())
+            .ok_or_else(|| not_compiled(version).with_host(self.host()))
+    }
+
     /// Checks that the daemon serves `version` (for `docker.v1_47()` & co).
     pub(crate) async fn require(&self, version: ApiVersion) -> Result<(), Error> {
         let negotiated = self.negotiate().await?;
@@ -289,6 +297,24 @@ fn list(versions: &[ApiVersion]) -> String {
         .map(|v| v.to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+fn connect_timeout(config: &Config) -> Duration {
+    config.connect_timeout.unwrap_or(Duration::from_secs(30))
+}
+
+/// reqwest built with `rustls-no-provider` refuses to build any client, even
+/// a plain-HTTP one, without a crypto provider. We do not install a
+/// process-wide provider (that is the application's choice), so plain clients
+/// get an explicit TLS configuration they never use.
+#[cfg(feature = "tls")]
+fn without_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+    Ok(builder.tls_backend_preconfigured(crate::tls::unused_config()?))
+}
+
+#[cfg(not(feature = "tls"))]
+fn without_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+    Ok(builder)
 }
 
 #[cfg(feature = "tls")]

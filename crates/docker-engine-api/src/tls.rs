@@ -61,6 +61,16 @@ pub(crate) fn client_config(settings: &TlsSettings) -> Result<ClientConfig, Erro
     }
 }
 
+/// A configuration for connections that never use TLS (see `docker.rs`).
+pub(crate) fn unused_config() -> Result<ClientConfig, Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| invalid(format!("TLS: {e}")))?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth())
+}
+
 /// For contexts with `SkipTLSVerify`: the connection is encrypted but the
 /// daemon is not authenticated. Signatures are still checked, so the peer
 /// must hold the key of the certificate it shows.
