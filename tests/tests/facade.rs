@@ -6,9 +6,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use docker_engine_api::{
     ApiVersion, AttachOptions, ByteStreamExt, COMPILED, Config, Docker, ErrorKind,
-    ExecStartOptions, Filters, Host, LogOutput, ResponseExt, v1_44, with_api,
+    ExecStartOptions, Filters, LogOutput, ResponseExt, v1_44, with_api,
 };
-use docker_engine_api_tests::{BASE_IMAGE, Engine, engines, unique_name};
+use docker_engine_api_tests::{BASE_IMAGE, engines, unique_name};
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
@@ -507,24 +507,4 @@ async fn typed_errors_for_not_found_conflict_and_not_modified() {
         );
         remove(&api, &id).await;
     }
-}
-
-#[tokio::test]
-async fn connection_errors_name_the_host() {
-    let docker = Docker::connect(Config::new(Host::Unix(
-        "/nonexistent/dea/docker.sock".into(),
-    )))
-    .unwrap();
-    let err = docker.negotiate().await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Connection);
-    assert!(
-        err.to_string()
-            .contains("unix:///nonexistent/dea/docker.sock"),
-        "{err}"
-    );
-}
-
-#[allow(dead_code)]
-fn engine_names(all: &[Engine]) -> Vec<&str> {
-    all.iter().map(|e| e.name.as_str()).collect()
 }

@@ -1,0 +1,74 @@
+//! `cargo xtask test`: the README's test command. Starts the engines the
+//! integration tests need (`cargo xtask engine up`), runs the whole workspace
+//! test suite with their sockets in `DEA_TEST_ENGINES`, and stops the engines
+//! it started.
+
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::engine::{self, EngineName};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Which engines to test against: 28, 26 or all.
+    #[arg(long, default_value = "all")]
+    engine: String,
+    /// Leave the engines running afterwards (the next run reuses them).
+    #[arg(long)]
+    keep_engines: bool,
+    /// Extra arguments for `cargo test` (after `--`), e.g. a test name filter.
+    #[arg(last = true)]
+    cargo_args: Vec<String>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let names: Vec<EngineName> = match args.engine.as_str() {
+        "all" => EngineName::ALL.to_vec(),
+        "28" => vec![EngineName::V28],
+        "26" => vec![EngineName::V26],
+        other => bail!("--engine {other}: expected 28, 26 or all"),
+    };
+    let already_running = running_engines();
+    engine::up(&names).context("cannot start the test engines")?;
+
+    let root = crate::workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    println!("running the workspace tests against engines {names:?}");
+    let status = Command::new(cargo)
+        .current_dir(&root)
+        .args(["test", "--workspace"])
+        .args(&args.cargo_args)
+        .env("DEA_TEST_ENGINES", engine::engines_file())
+        .status()
+        .context("cannot run cargo test")?;
+
+    if !args.keep_engines {
+        let started: Vec<EngineName> = names
+            .into_iter()
+            .filter(|n| !already_running.contains(n))
+            .collect();
+        if !started.is_empty() {
+            engine::down(&started).context("cannot stop the test engines")?;
+        }
+    }
+    if !status.success() {
+        bail!("the tests failed ({status})");
+    }
+    Ok(())
+}
+
+/// Engines recorded in `engines.json` whose dockerd is still alive.
+fn running_engines() -> Vec<EngineName> {
+    let Ok(text) = std::fs::read_to_string(engine::engines_file()) else {
+        return Vec::new();
+    };
+    let Ok(infos) = serde_json::from_str::<Vec<engine::EngineInfo>>(&text) else {
+        return Vec::new();
+    };
+    infos
+        .into_iter()
+        .filter(|i| std::path::Path::new(&format!("/proc/{}", i.pid)).exists())
+        .map(|i| i.name)
+        .collect()
+}
