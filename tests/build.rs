@@ -50,8 +50,8 @@ fn main() {
     out.push_str("];\n\n");
     out.push_str(
         "/// Decodes `json` as type `name` of `version` and encodes it back;\n\
-         /// `None` if there is no such type.\n\
-         pub fn round_trip(version: &str, name: &str, json: &str) -> Option<Result<serde_json::Value, String>> {\n    match version {\n",
+         /// `None` if there is no such type. Decode errors carry the JSON path.\n\
+         pub fn round_trip(version: &str, name: &str, json: &str) -> Option<Result<serde_json::Value, docker_engine_api::Error>> {\n    match version {\n",
     );
     for (version, ident, _) in &versions {
         writeln!(out, "        {version:?} => {ident}(name, json),").unwrap();
@@ -60,7 +60,7 @@ fn main() {
     for (_, ident, types) in &versions {
         writeln!(
             out,
-            "fn {ident}(name: &str, json: &str) -> Option<Result<serde_json::Value, String>> {{"
+            "fn {ident}(name: &str, json: &str) -> Option<Result<serde_json::Value, docker_engine_api::Error>> {{"
         )
         .unwrap();
         writeln!(out, "    use docker_engine_api::{ident}::types;").unwrap();
@@ -71,9 +71,9 @@ fn main() {
         out.push_str("        _ => return None,\n    })\n}\n\n");
     }
     out.push_str(
-        "fn rt<T: serde::de::DeserializeOwned + serde::Serialize>(json: &str) -> Result<serde_json::Value, String> {\n    \
-         let value: T = serde_json::from_str(json).map_err(|e| e.to_string())?;\n    \
-         serde_json::to_value(&value).map_err(|e| e.to_string())\n}\n",
+        "fn rt<T: serde::de::DeserializeOwned + serde::Serialize>(json: &str) -> Result<serde_json::Value, docker_engine_api::Error> {\n    \
+         let value: T = docker_engine_api::decode_json(json.as_bytes())?;\n    \
+         Ok(serde_json::to_value(&value).expect(\"a decoded value encodes\"))\n}\n",
     );
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("registry.rs");
     std::fs::write(dest, out).expect("write registry.rs");

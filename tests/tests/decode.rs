@@ -120,7 +120,7 @@ fn minimal_of(def: &TypeDef, types: &BTreeMap<String, TypeDef>, depth: usize) ->
     }
 }
 
-fn decode(version: &str, name: &str, value: &Value) -> Result<Value, String> {
+fn decode(version: &str, name: &str, value: &Value) -> Result<Value, docker_engine_api::Error> {
     round_trip(version, name, &value.to_string())
         .unwrap_or_else(|| panic!("v{version}: the registry has no type `{name}` (stale build?)"))
 }
@@ -239,5 +239,65 @@ fn what_real_daemons_send_decodes_in_every_version() {
             back["HostConfig"]["RestartPolicy"]["Name"], "",
             "v{version}: the empty-string variant"
         );
+    }
+}
+
+mod arbitrary_json {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            "[a-zA-Z0-9 ./:-]{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                prop::collection::btree_map("[A-Z][a-zA-Z]{0,8}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Any JSON into any type of any version: an error or a value, never a panic.
+        #[test]
+        fn arbitrary_json_never_panics(value in json_value()) {
+            let text = value.to_string();
+            for (version, dir) in VERSIONS {
+                for name in load(dir).keys() {
+                    if let Some(Err(e)) = round_trip(version, name, &text) {
+                        prop_assert_eq!(e.kind(), docker_engine_api::ErrorKind::Decode);
+                    }
+                }
+            }
+        }
+
+        /// A wrong-typed value in a field: the error names that field's path.
+        #[test]
+        fn decode_errors_carry_the_failing_path(pick in any::<prop::sample::Index>(), field_pick in any::<prop::sample::Index>()) {
+            let (version, dir) = VERSIONS[VERSIONS.len() - 1];
+            let types = load(dir);
+            // Structs with a string field to break.
+            let candidates: Vec<&TypeDef> = types
+                .values()
+                .filter(|t| t.kind == "struct" && t.fields.iter().any(|f| f.rust_type == "Option<String>" || f.rust_type == "String"))
+                .collect();
+            let def = candidates[pick.index(candidates.len())];
+            let fields: Vec<&Field> = def.fields.iter().filter(|f| f.rust_type == "Option<String>" || f.rust_type == "String").collect();
+            let field = fields[field_pick.index(fields.len())];
+            let mut value = minimal_of(def, &types, 0);
+            value.as_object_mut().unwrap().insert(field.json_name.clone(), json!({"not": "a string"}));
+            let err = decode(version, &def.name, &value).unwrap_err();
+            prop_assert_eq!(err.json_path(), Some(field.json_name.as_str()), "{} {}", def.name, err);
+        }
     }
 }

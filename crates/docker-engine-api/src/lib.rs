@@ -60,5 +60,11 @@ pub use streams::{
 pub use version::{ApiVersion, ParseVersionError};
 pub use versions::*;
 
+/// Decodes JSON into `T` (a generated type, say), with the error of this
+/// crate: [`ErrorKind::Decode`] and the JSON path of the field that failed.
+pub fn decode_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|e| Error::decode("JSON", bytes, e))
+}
+
 /// The types every generated client shares, whatever its version.
 pub use progenitor_client::{ByteStream, ResponseValue};
