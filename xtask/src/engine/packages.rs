@@ -1,0 +1,189 @@
+//! The programs an engine runs: dockerd, containerd and docker-init unpacked from
+//! the engine's Debian suite; runc from the machine; busybox for the base image.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::{Context, Result};
+
+use super::EngineName;
+use super::apt::{self, Apt, Candidate};
+
+/// Written into an unpacked root: the docker.io version, then the .deb files unpacked.
+const STAMP: &str = ".dea-packages";
+
+/// Makes `root` hold the current docker.io and containerd of the engine's suite,
+/// and returns the docker.io package version.
+///
+/// apt runs only when needed: the private package lists are refreshed when older
+/// than a day, and a root unpacked since the last refresh is used as it is.
+pub fn prepare_root(name: EngineName, root: &Path, cache: &Path) -> Result<String> {
+    let apt = Apt::private(&cache.join("apt").join(name.suite()), name.suite())?;
+    let stamp = read_stamp(root);
+    if apt.lists_fresh()
+        && let Some((version, _, unpacked_at)) = &stamp
+        && apt
+            .lists_updated_at()
+            .is_some_and(|updated| updated <= *unpacked_at)
+    {
+        return Ok(version.clone());
+    }
+
+    if !apt.lists_fresh() {
+        apt.update()?;
+    }
+    let debs_dir = cache.join("debs").join(name.suite());
+    let (docker, debs) = apt::with_update_retry(&apt, || download(&apt, &debs_dir))?;
+    let names: Vec<String> = debs.iter().map(|d| file_name(d)).collect();
+
+    if stamp
+        .as_ref()
+        .is_some_and(|(_, unpacked, _)| *unpacked == names)
+    {
+        println!(
+            "engine {name}: docker.io {} is already unpacked",
+            docker.version
+        );
+    } else {
+        println!(
+            "engine {name}: unpacking docker.io {} from Debian {}",
+            docker.version,
+            name.suite()
+        );
+        unpack_all(&debs, root)?;
+    }
+    // Rewritten even when unchanged: its time says the root matches the lists.
+    write_stamp(root, &docker.version, &names)?;
+    prune_old_debs(&debs_dir, &names);
+    Ok(docker.version)
+}
+
+/// Resolves docker.io, containerd and the docker-init package docker.io depends
+/// on (`tini-static` in sid, `tini` in trixie), and downloads them.
+fn download(apt: &Apt, dir: &Path) -> Result<(Candidate, Vec<PathBuf>)> {
+    let mut candidates = apt.candidates(&["docker.io", "containerd"])?;
+    let docker = candidates[0].clone();
+    let init: Vec<&str> = docker
+        .dependencies()
+        .filter(|d| d.starts_with("tini"))
+        .collect();
+    candidates.extend(apt.candidates(&init)?);
+    let debs = apt.download(&candidates, dir)?;
+    Ok((docker, debs))
+}
+
+fn unpack_all(debs: &[PathBuf], root: &Path) -> Result<()> {
+    if root.exists() {
+        fs::remove_dir_all(root).with_context(|| format!("cannot remove {}", root.display()))?;
+    }
+    for deb in debs {
+        apt::unpack(deb, root)?;
+    }
+    // The suite's runc would need a newer glibc than the machine's: the machine's
+    // own runc must be the one found on PATH (our packages do not pull runc in,
+    // this only guards against a future dependency doing so).
+    for runc in ["usr/sbin/runc", "usr/bin/runc"] {
+        let _ = fs::remove_file(root.join(runc));
+    }
+    Ok(())
+}
+
+fn read_stamp(root: &Path) -> Option<(String, Vec<String>, SystemTime)> {
+    let path = root.join(STAMP);
+    let text = fs::read_to_string(&path).ok()?;
+    let modified = fs::metadata(&path).ok()?.modified().ok()?;
+    let mut lines = text.lines().map(String::from);
+    let version = lines.next()?;
+    Some((version, lines.collect(), modified))
+}
+
+fn write_stamp(root: &Path, version: &str, debs: &[String]) -> Result<()> {
+    let mut text = format!("{version}\n");
+    for deb in debs {
+        text.push_str(deb);
+        text.push('\n');
+    }
+    fs::write(root.join(STAMP), text).context("cannot write the unpack stamp")
+}
+
+/// Removes .deb files that the current versions replaced (sid moves).
+fn prune_old_debs(dir: &Path, keep: &[String]) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for path in entries.filter_map(|e| Some(e.ok()?.path())) {
+        if path.extension().is_some_and(|e| e == "deb") && !keep.contains(&file_name(&path)) {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The static busybox of the machine's own suite, unpacked under the cache
+/// (downloaded, not installed).
+pub fn busybox(cache: &Path) -> Result<PathBuf> {
+    let dir = cache.join("busybox");
+    let binary = dir.join("root/bin/busybox");
+    if binary.is_file() {
+        return Ok(binary);
+    }
+    let apt = Apt::system();
+    let debs = apt::with_update_retry(&apt, || {
+        let candidates = apt.candidates(&["busybox-static"])?;
+        apt.download(&candidates, &dir)
+    })?;
+    apt::unpack(&debs[0], &dir.join("root"))?;
+    anyhow::ensure!(
+        binary.is_file(),
+        "busybox-static has no {}",
+        binary.display()
+    );
+    Ok(binary)
+}
+
+/// Makes sure the machine's own runc is installed: the only package `up`
+/// installs on the system, because the suites' runc does not run on it.
+pub fn ensure_system_runc() -> Result<PathBuf> {
+    if let Some(runc) = find_in_path("runc", &system_path()) {
+        return Ok(runc);
+    }
+    let apt = Apt::system();
+    apt::with_update_retry(&apt, || apt.install("runc"))?;
+    find_in_path("runc", &system_path()).context("runc was installed but is not on PATH")
+}
+
+/// The PATH to search for the machine's programs: the caller's, then the usual
+/// system directories (a non-login root shell may lack the sbin ones).
+pub fn system_path() -> String {
+    let mut path = std::env::var("PATH").unwrap_or_default();
+    for dir in [
+        "/usr/local/sbin",
+        "/usr/local/bin",
+        "/usr/sbin",
+        "/usr/bin",
+        "/sbin",
+        "/bin",
+    ] {
+        if !path.split(':').any(|d| d == dir) {
+            if !path.is_empty() {
+                path.push(':');
+            }
+            path.push_str(dir);
+        }
+    }
+    path
+}
+
+fn find_in_path(program: &str, path: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    path.split(':')
+        .map(|dir| Path::new(dir).join(program))
+        .find(|p| fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
+}
