@@ -10,7 +10,9 @@
 //! A test that needs an engine and finds none fails, with a message saying
 //! how to provide one. It never passes silently.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+pub mod private_daemon;
 
 use docker_engine_api::{ApiVersion, Docker, Host};
 
@@ -26,6 +28,9 @@ pub struct Engine {
     /// provisioned it.
     #[serde(default)]
     pub package_version: Option<String>,
+    /// dockerd's log, in the engine's directory (project-provisioned engines).
+    #[serde(default)]
+    pub log: Option<PathBuf>,
 }
 
 impl Engine {
@@ -74,6 +79,7 @@ fn parse_engines(spec: &str) -> Vec<Engine> {
                 name: name.to_string(),
                 docker_host: host.to_string(),
                 package_version: None,
+                log: None,
             }
         })
         .collect()
