@@ -15,6 +15,7 @@
 //! every version generated, so a bad spec leaves `crates/` untouched.
 
 pub mod convert;
+pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod fixups;
@@ -89,6 +90,8 @@ pub struct Plan {
     pub shared: Vec<OutputFile>,
     /// Generated crate directories whose spec is gone.
     pub stale_dirs: Vec<PathBuf>,
+    /// `crates/CHANGES/<a>-<b>.md` reports of pairs that no longer exist.
+    pub stale_files: Vec<PathBuf>,
 }
 
 /// Generates every version found in `root/specs` (in parallel) and the tables
@@ -116,10 +119,17 @@ pub fn plan(root: &Path) -> Result<Plan> {
         })?,
     );
 
+    // `crates/CHANGES/`: the API diff of every consecutive pair of versions.
+    let models: Vec<&model::ApiModel> = done.iter().map(|v| &v.model).collect();
+    let changes = diff::changes_files(&models);
+    let stale_files = diff::stale_changes_files(root, &changes);
+    shared.extend(changes);
+
     Ok(Plan {
         versions: done,
         shared,
         stale_dirs: stale_crate_dirs(root, &versions),
+        stale_files,
     })
 }
 
@@ -186,12 +196,13 @@ impl Plan {
             .map(|f| f.path.clone())
             .collect();
         out.extend(self.stale_dirs.iter().cloned());
+        out.extend(self.stale_files.iter().cloned());
         out
     }
 
     /// Writes every changed file (each through a temporary file and a rename,
     /// so an interrupted run leaves no half-written file) and removes stale
-    /// crate directories. Returns what changed.
+    /// crate directories and stale files. Returns what changed.
     pub fn write(&self, root: &Path) -> Result<Vec<PathBuf>> {
         let changed = self.differences(root);
         for file in self.files() {
@@ -213,6 +224,10 @@ impl Plan {
         for dir in &self.stale_dirs {
             let path = root.join(dir);
             std::fs::remove_dir_all(&path).map_err(|source| Error::Io { path, source })?;
+        }
+        for file in &self.stale_files {
+            let path = root.join(file);
+            std::fs::remove_file(&path).map_err(|source| Error::Io { path, source })?;
         }
         Ok(changed)
     }

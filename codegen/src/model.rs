@@ -402,18 +402,28 @@ fn doc_text(attrs: &[syn::Attribute]) -> String {
 pub fn deprecation(description: &str) -> Option<String> {
     let lower = description.to_lowercase();
     let at = lower.find("deprecated")?;
-    // The sentence around the word: from the previous full stop to the next.
-    let start = description[..at].rfind(['.', '\n']).map_or(0, |i| i + 1);
-    let end = description[at..]
-        .find(['.', '\n'])
-        .map_or(description.len(), |i| at + i + 1);
+    // The sentence around the word. A sentence ends at a full stop followed
+    // by whitespace (not the dot of "v1.44"), or at a blank line.
+    let is_end = |i: usize| {
+        let rest = &description[i..];
+        rest.starts_with("\n\n")
+            || (rest.starts_with('.') && rest[1..].chars().next().is_none_or(char::is_whitespace))
+    };
+    let start = (0..at)
+        .rev()
+        .find(|&i| description.is_char_boundary(i) && is_end(i))
+        .map_or(0, |i| i + 1);
+    let end = (at..description.len())
+        .find(|&i| description.is_char_boundary(i) && is_end(i))
+        .map_or(description.len(), |i| i + 1);
     let sentence = description[start..end]
+        .replace("**", "")
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
     Some(
         sentence
-            .trim_start_matches(['>', '*', ' ', '-', '_'])
+            .trim_start_matches(['>', '*', ' ', '-', '_', '.'])
             .to_string(),
     )
 }
@@ -570,12 +580,13 @@ fn operation(
             }
             _ => continue,
         };
-        let rust_name = name.to_snake_case();
-        let rust_type = builder
+        // progenitor appends `_` to names that are Rust keywords (`type_`).
+        let snake = name.to_snake_case();
+        let (rust_name, rust_type) = builder
             .iter()
-            .find(|(n, _, _)| *n == rust_name)
-            .map(|(_, t, _)| t.clone())
-            .unwrap_or_else(|| "?".into());
+            .find(|(n, _, _)| *n == snake || *n == format!("{snake}_"))
+            .map(|(n, t, _)| (n.clone(), t.clone()))
+            .unwrap_or_else(|| (snake.clone(), "?".into()));
         let description = p
             .get("description")
             .and_then(Value::as_str)

@@ -36,7 +36,7 @@ fn client_methods(source: &str) -> BTreeSet<String> {
 
 fn snake(id: &str) -> String {
     let mut out = String::new();
-    for (i, c) in id.chars().enumerate() {
+    for (i, c) in id.char_indices() {
         let prev_lower = i > 0
             && id[..i]
                 .chars()

@@ -37,7 +37,12 @@ pub fn run(args: Args) -> Result<()> {
     println!("running the workspace tests against engines {names:?}");
     let status = Command::new(cargo)
         .current_dir(&root)
-        .args(["test", "--workspace"])
+        .args([
+            "test",
+            "--workspace",
+            "--exclude",
+            "docker-engine-api-bench",
+        ])
         .args(&args.cargo_args)
         .env("DEA_TEST_ENGINES", engine::engines_file())
         .status()
