@@ -7,7 +7,7 @@ use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::spec::{HTTP_METHODS, describe_operation};
+use crate::spec::{HTTP_METHODS, operations_of};
 
 /// Which progenitor interface the crates use; see the README for the choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -112,25 +112,14 @@ fn first_line(s: &str) -> String {
 /// Finds the first operation that fails on its own (all schemas kept), or the
 /// first schema if every operation passes alone.
 fn blame_operation(openapi: &Value, interface: Interface) -> Option<String> {
-    let paths = openapi.get("paths")?.as_object()?;
-    for (path, item) in paths {
-        let Some(item) = item.as_object() else {
-            continue;
-        };
-        for (method, op) in item {
-            if !HTTP_METHODS.contains(&method.as_str()) {
-                continue;
-            }
-            let mut single = openapi.clone();
-            let mut only = serde_json::Map::new();
-            let mut only_item = item.clone();
-            only_item.retain(|m, _| m == method || !HTTP_METHODS.contains(&m.as_str()));
-            only.insert(path.clone(), Value::Object(only_item));
-            single["paths"] = Value::Object(only);
-            if run_progenitor(&single, interface).is_err() {
-                let id = op.get("operationId").and_then(Value::as_str);
-                return Some(describe_operation(id, method, path));
-            }
+    for op in operations_of(openapi) {
+        // The document with this one operation (and its path's shared parameters).
+        let mut item = openapi["paths"][op.path].as_object()?.clone();
+        item.retain(|m, _| m == op.method || !HTTP_METHODS.contains(&m.as_str()));
+        let mut single = openapi.clone();
+        single["paths"] = serde_json::json!({ op.path: item });
+        if run_progenitor(&single, interface).is_err() {
+            return Some(op.describe());
         }
     }
     let mut no_paths = openapi.clone();

@@ -112,18 +112,22 @@ impl SpecFile {
 
     /// The spec's operations in document order.
     pub fn operations(&self) -> Vec<SpecOperation<'_>> {
-        let mut ops = Vec::new();
-        let Some(paths) = self.doc.get("paths").and_then(Value::as_object) else {
-            return ops;
+        operations_of(&self.doc)
+    }
+}
+
+/// The operations of a Swagger 2.0 or OpenAPI 3 document, in document order.
+pub fn operations_of(doc: &Value) -> Vec<SpecOperation<'_>> {
+    let mut ops = Vec::new();
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return ops;
+    };
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
         };
-        for (path, item) in paths {
-            let Some(item) = item.as_object() else {
-                continue;
-            };
-            for (method, op) in item {
-                if !HTTP_METHODS.contains(&method.as_str()) {
-                    continue;
-                }
+        for (method, op) in item {
+            if HTTP_METHODS.contains(&method.as_str()) {
                 ops.push(SpecOperation {
                     path,
                     method,
@@ -132,8 +136,8 @@ impl SpecFile {
                 });
             }
         }
-        ops
     }
+    ops
 }
 
 pub(crate) const HTTP_METHODS: &[&str] =
@@ -151,15 +155,11 @@ pub struct SpecOperation<'a> {
 impl SpecOperation<'_> {
     /// `operation ContainerList (GET /containers/json)`, for messages.
     pub fn describe(&self) -> String {
-        describe_operation(self.operation_id, self.method, self.path)
+        format!(
+            "operation {} ({} {})",
+            self.operation_id.unwrap_or("<no operationId>"),
+            self.method.to_uppercase(),
+            self.path
+        )
     }
-}
-
-pub(crate) fn describe_operation(id: Option<&str>, method: &str, path: &str) -> String {
-    format!(
-        "operation {} ({} {})",
-        id.unwrap_or("<no operationId>"),
-        method.to_uppercase(),
-        path
-    )
 }

@@ -132,6 +132,34 @@ pub fn unique_name(prefix: &str) -> String {
     )
 }
 
+/// Polls `probe` every 20 ms, for at most `tries` times, until `done` says
+/// its value is the awaited one; returns the last value seen.
+pub async fn poll_until<T, F, Fut>(tries: usize, mut probe: F, done: impl Fn(&T) -> bool) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut value = probe().await;
+    for _ in 1..tries {
+        if done(&value) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        value = probe().await;
+    }
+    value
+}
+
+/// Reads a stream to its end; returns the last item.
+pub async fn last_item<S: futures_util::Stream + Unpin>(mut stream: S) -> Option<S::Item> {
+    use futures_util::StreamExt;
+    let mut last = None;
+    while let Some(item) = stream.next().await {
+        last = Some(item);
+    }
+    last
+}
+
 /// Runs a test body for every engine, naming the engine in any failure.
 pub async fn for_each_engine<F, Fut>(test: F)
 where

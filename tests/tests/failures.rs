@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use docker_engine_api::{ByteStreamExt, Config, Docker, ErrorKind, Host, v1_44};
-use docker_engine_api_tests::engine;
+use docker_engine_api_tests::{engine, poll_until};
 use futures_util::StreamExt;
 
 fn tcp(port: u16) -> Host {
@@ -213,28 +213,14 @@ async fn dropping_a_stream_closes_its_connection() {
         .unwrap()
         .into_inner()
         .json_lines::<serde_json::Value>();
-    let mut listening = baseline;
-    for _ in 0..50 {
-        listening = event_listeners(&api).await;
-        if listening > baseline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let listening = poll_until(50, || event_listeners(&api), |n| *n > baseline).await;
     assert_eq!(
         listening,
         baseline + 1,
         "the daemon serves our event stream"
     );
     drop(events);
-    let mut after = listening;
-    for _ in 0..100 {
-        after = event_listeners(&api).await;
-        if after == baseline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let after = poll_until(100, || event_listeners(&api), |n| *n == baseline).await;
     assert_eq!(after, baseline, "the daemon saw the stream close");
 
     // A stream dropped in the middle of being read, too.
@@ -248,12 +234,6 @@ async fn dropping_a_stream_closes_its_connection() {
     let pending = tokio::time::timeout(Duration::from_millis(200), events.next()).await;
     assert!(pending.is_err(), "no event yet: the read is pending");
     drop(events);
-    for _ in 0..100 {
-        after = event_listeners(&api).await;
-        if after == baseline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let after = poll_until(100, || event_listeners(&api), |n| *n == baseline).await;
     assert_eq!(after, baseline);
 }

@@ -11,7 +11,7 @@ use docker_engine_api::{
     body_from_reader, v1_44,
 };
 use docker_engine_api_tests::private_daemon::PrivateDaemon;
-use docker_engine_api_tests::{BASE_IMAGE, engine};
+use docker_engine_api_tests::{BASE_IMAGE, engine, last_item, poll_until};
 use futures_util::StreamExt;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair,
@@ -229,13 +229,8 @@ fn alive_tasks() -> usize {
 }
 
 async fn assert_no_task_left(baseline: usize) {
-    for _ in 0..100 {
-        if alive_tasks() <= baseline {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{} tasks alive, {baseline} before", alive_tasks());
+    let alive = poll_until(250, || async { alive_tasks() }, |n| *n <= baseline).await;
+    assert!(alive <= baseline, "{alive} tasks alive, {baseline} before");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -324,27 +319,15 @@ async fn streams_end_with_an_error_when_the_daemon_dies() {
     daemon.kill_dockerd();
 
     // Logs: the chunked body is cut off: an error, not a quiet end.
-    let rest = tokio::time::timeout(BOUNDED, async {
-        let mut last = None;
-        while let Some(item) = logs.next().await {
-            last = Some(item);
-        }
-        last
-    })
-    .await
-    .expect("the logs stream ends in bounded time");
+    let rest = tokio::time::timeout(BOUNDED, last_item(&mut logs))
+        .await
+        .expect("the logs stream ends in bounded time");
     let err = rest.expect("an item").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connection, "logs: {err}");
 
-    let end = tokio::time::timeout(BOUNDED, async {
-        let mut last = None;
-        while let Some(item) = events.next().await {
-            last = Some(item);
-        }
-        last
-    })
-    .await
-    .expect("the events stream ends in bounded time");
+    let end = tokio::time::timeout(BOUNDED, last_item(&mut events))
+        .await
+        .expect("the events stream ends in bounded time");
     let err = end.expect("an item").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connection, "events: {err}");
 

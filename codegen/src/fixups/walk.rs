@@ -6,16 +6,9 @@ use crate::spec::HTTP_METHODS;
 
 /// The operation objects of a Swagger 2.0 or OpenAPI 3 document.
 pub(crate) fn swagger_operations(doc: &Value) -> impl Iterator<Item = &Map<String, Value>> {
-    doc.get("paths")
-        .and_then(Value::as_object)
+    crate::spec::operations_of(doc)
         .into_iter()
-        .flat_map(|paths| paths.values())
-        .filter_map(Value::as_object)
-        .flat_map(|item| {
-            item.iter()
-                .filter(|(method, _)| HTTP_METHODS.contains(&method.as_str()))
-                .filter_map(|(_, op)| op.as_object())
-        })
+        .filter_map(|op| op.op.as_object())
 }
 
 /// An operation being rewritten, with what messages need to name it.
