@@ -19,9 +19,8 @@ pub enum Host {
 }
 
 impl Host {
-    /// Parses `DOCKER_HOST` syntax. `tcp://` defaults to port 2375 (2376 with
-    /// TLS, decided later by [`Host::with_tls`]); `ssh://` and `npipe://` are
-    /// refused with a clear error.
+    /// Parses `DOCKER_HOST` syntax. `tcp://` defaults to port 2375, `https://`
+    /// to 2376; `ssh://` and `npipe://` are refused with a clear error.
     pub fn parse(s: &str) -> Result<Self, Error> {
         let invalid = |why: &str| {
             Error::new(
@@ -55,8 +54,7 @@ impl Host {
         }
     }
 
-    /// For `tcp://` hosts: turns TLS on (and the default port to 2376 when
-    /// none was given is not knowable here, so the port stays as parsed).
+    /// For `tcp://` hosts: turns TLS on (the port stays as parsed).
     pub(crate) fn with_tls(self, tls: bool) -> Self {
         match self {
             Host::Tcp {

@@ -176,7 +176,8 @@ impl FrameDecoder {
     }
 }
 
-/// Container output as typed chunks. See the [module docs](self).
+/// Container output as typed chunks: frames demultiplexed, or raw console
+/// bytes; a malformed or cut-off frame is an error that ends the stream.
 pub struct LogStream<S> {
     inner: S,
     framing: Framing,
@@ -239,7 +240,8 @@ where
     }
 }
 
-/// A JSON-lines stream decoded into `T`. See the [module docs](self).
+/// A JSON-lines stream decoded into `T`: an `{"error": ...}` line is an
+/// error; a line that does not decode is an error, and the stream goes on.
 pub struct JsonLines<S, T> {
     inner: S,
     buf: BytesMut,
