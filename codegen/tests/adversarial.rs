@@ -98,10 +98,10 @@ fn apply(doc: &mut Value, m: &Mutation) {
         }
         Mutation::Remove(i) => {
             let path = &all[i % all.len()];
-            if let Some((PathStep::Key(k), parent)) = path.split_last() {
-                if let Some(Value::Object(m)) = at(doc, parent) {
-                    m.remove(k);
-                }
+            if let Some((PathStep::Key(k), parent)) = path.split_last()
+                && let Some(Value::Object(m)) = at(doc, parent)
+            {
+                m.remove(k);
             }
         }
     }

@@ -1,10 +1,11 @@
 //! Build cost, for the issue "generated crates":
 //!
 //! 1. A cold `cargo build` (dev profile) of a hello-world program that asks
-//!    the daemon for its version, once with the facade (one version feature,
-//!    no TLS) and once with bollard (default features: no TLS either), each
-//!    in a fresh temporary project with its own `CARGO_TARGET_DIR`, with the
-//!    same cargo and rustc, sources already downloaded (`cargo fetch`).
+//!    the daemon for its version, with the facade (one version feature, no
+//!    TLS) and with bollard (default features: no TLS either), alternating
+//!    (twice each in a full run), each build in a fresh temporary project with
+//!    its own `CARGO_TARGET_DIR`, with the same cargo and rustc, sources
+//!    already downloaded (`cargo fetch`).
 //! 2. The generated crate alone, `docker-engine-api-v1-52`, next to
 //!    `bollard-stubs` (bollard's generated models): dependencies pre-built,
 //!    then `cargo clean -p X` and a timed `cargo build`, alternating.
@@ -96,19 +97,45 @@ fn measure_all(settings: &Settings, root: &Path, cargo: &str, dir: &Path) -> Res
         &lock,
     )?;
     for p in [&ours, &bollard, &crates] {
-        cargo_cmd(cargo, p, &["fetch", "-q"]).run()?;
+        cargo_cmd(cargo, p, &dir.join("target-fetch"), &["fetch", "-q"]).run()?;
     }
 
-    // 1. Cold builds, bollard first: whoever goes second may find the
-    //    page cache warmer, and that should not favour ours.
-    eprintln!("build: cold build of the bollard hello world");
-    let cold_bollard = timed(cargo_cmd(cargo, &bollard, &["build", "-q"]))?;
-    eprintln!("build: cold build of the facade hello world");
-    let cold_ours = timed(cargo_cmd(cargo, &ours, &["build", "-q"]))?;
+    // 1. Cold builds, alternating (bollard first in the first round:
+    //    whoever goes second may find the page cache warmer, and that should
+    //    not favour ours), each in a target directory of its own.
+    let (mut cold_ours, mut cold_bollard) = (Vec::new(), Vec::new());
+    let mut last_ours_target = dir.join("target-none");
+    for rep in 0..settings.cold_reps {
+        let mut pair = [(&bollard, false), (&ours, true)];
+        if rep % 2 == 1 {
+            pair.reverse();
+        }
+        for (project, is_ours) in pair {
+            let name = if is_ours { "facade" } else { "bollard" };
+            eprintln!(
+                "build: cold build of the {name} hello world, {}/{}",
+                rep + 1,
+                settings.cold_reps
+            );
+            let target = dir.join(format!("target-{name}-{rep}"));
+            let t = timed(cargo_cmd(cargo, project, &target, &["build", "-q"]))?;
+            if is_ours {
+                cold_ours.push(t);
+                let _ = std::fs::remove_dir_all(&last_ours_target);
+                last_ours_target = target;
+            } else {
+                cold_bollard.push(t);
+                let _ = std::fs::remove_dir_all(&target);
+            }
+        }
+    }
 
-    // 2. The generated crates alone.
+    // 2. The generated crates alone. Their dependencies are built once,
+    //    untimed, in the facade's last target directory (most of them are
+    //    already there).
     eprintln!("build: dependencies of the generated crates");
-    cargo_cmd(cargo, &crates, &["build", "-q"]).run()?;
+    let target = last_ours_target;
+    cargo_cmd(cargo, &crates, &target, &["build", "-q"]).run()?;
     let (mut gen_ours, mut gen_bollard) = (Vec::new(), Vec::new());
     for rep in 0..settings.build_reps {
         let mut pair = [("docker-engine-api-v1-52", true), ("bollard-stubs", false)];
@@ -117,8 +144,8 @@ fn measure_all(settings: &Settings, root: &Path, cargo: &str, dir: &Path) -> Res
         }
         for (krate, is_ours) in pair {
             eprintln!("build: {krate} alone, {}/{}", rep + 1, settings.build_reps);
-            cargo_cmd(cargo, &crates, &["clean", "-q", "-p", krate]).run()?;
-            let t = timed(cargo_cmd(cargo, &crates, &["build", "-q"]))?;
+            cargo_cmd(cargo, &crates, &target, &["clean", "-q", "-p", krate]).run()?;
+            let t = timed(cargo_cmd(cargo, &crates, &target, &["build", "-q"]))?;
             if is_ours {
                 gen_ours.push(t)
             } else {
@@ -128,7 +155,7 @@ fn measure_all(settings: &Settings, root: &Path, cargo: &str, dir: &Path) -> Res
     }
 
     let lines_ours = lines(&v1_52.join("src/lib.rs"));
-    let stubs_src = cargo_home().join(format!("registry/src"));
+    let stubs_src = cargo_home().join("registry/src");
     let lines_stubs = find_stubs_lines(&stubs_src, &stubs_version);
     let rustc = tool_version(&std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()));
     let mut table = Table {
@@ -136,11 +163,12 @@ fn measure_all(settings: &Settings, root: &Path, cargo: &str, dir: &Path) -> Res
         note: format!(
             "Cold: a hello world (connect, negotiate, `GET /version`) in a fresh project and target \
              directory, sources already downloaded: the facade with `default-features = false, features = \
-             [\"v1_51\"]` against `bollard = \"0.21\"` (default features), one build each. Crate only: \
+             [\"v1_51\"]` against `bollard = \"0.21\"` (default features), {} alternating builds each. Crate only: \
              `cargo clean -p` then `cargo build` of the generated crate, dependencies built, {} alternating \
-             runs each, median (min–max): `docker-engine-api-v1-52` ({} lines) against `bollard-stubs` \
+             builds each: `docker-engine-api-v1-52` ({} lines) against `bollard-stubs` \
              {stubs_version} ({} lines, models of one API version). Peak RSS: the largest single process \
              (rustc). {rustc}.",
+            settings.cold_reps,
             settings.build_reps,
             lines_ours.map_or("?".into(), |n| n.to_string()),
             lines_stubs.map_or("?".into(), |n| n.to_string()),
@@ -158,22 +186,21 @@ fn measure_all(settings: &Settings, root: &Path, cargo: &str, dir: &Path) -> Res
         };
         table.rows.push(vec![label.into(), cell(a), cell(b), ratio]);
     };
-    let one = |t: &Timed, f: fn(&Timed) -> f64| vec![f(t)];
     let all = |v: &[Timed], f: fn(&Timed) -> f64| v.iter().map(f).collect::<Vec<_>>();
     row(
         "hello world, cold build: wall s",
-        one(&cold_ours, |t| t.wall_s),
-        one(&cold_bollard, |t| t.wall_s),
+        all(&cold_ours, |t| t.wall_s),
+        all(&cold_bollard, |t| t.wall_s),
     );
     row(
         "hello world, cold build: CPU (user+sys) s",
-        one(&cold_ours, |t| t.cpu_s),
-        one(&cold_bollard, |t| t.cpu_s),
+        all(&cold_ours, |t| t.cpu_s),
+        all(&cold_bollard, |t| t.cpu_s),
     );
     row(
         "hello world, cold build: peak RSS MiB",
-        one(&cold_ours, |t| t.max_rss_mib),
-        one(&cold_bollard, |t| t.max_rss_mib),
+        all(&cold_ours, |t| t.max_rss_mib),
+        all(&cold_bollard, |t| t.max_rss_mib),
     );
     row(
         "generated crate alone: wall s",
@@ -215,11 +242,11 @@ fn project(dir: &Path, name: &str, deps: &str, main: Option<&str>, lock: &str) -
 
 struct CargoCmd(Command, String);
 
-fn cargo_cmd(cargo: &str, project: &Path, args: &[&str]) -> CargoCmd {
+fn cargo_cmd(cargo: &str, project: &Path, target: &Path, args: &[&str]) -> CargoCmd {
     let mut cmd = Command::new(cargo);
     cmd.args(args)
         .current_dir(project)
-        .env("CARGO_TARGET_DIR", project.join("target"))
+        .env("CARGO_TARGET_DIR", target)
         .stdin(Stdio::null())
         .stdout(Stdio::null());
     CargoCmd(
@@ -273,13 +300,12 @@ pub fn workspace_root() -> Result<PathBuf> {
 fn locked_version(lock: &str, name: &str) -> Result<String> {
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == format!("name = \"{name}\"") {
-            if let Some(v) = lines
+        if line.trim() == format!("name = \"{name}\"")
+            && let Some(v) = lines
                 .next()
                 .and_then(|l| l.trim().strip_prefix("version = "))
-            {
-                return Ok(v.trim_matches('"').to_string());
-            }
+        {
+            return Ok(v.trim_matches('"').to_string());
         }
     }
     bail!("{name} is not in Cargo.lock")

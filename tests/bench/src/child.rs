@@ -60,6 +60,8 @@ pub enum Task {
     Load {
         path: PathBuf,
         image: String,
+        /// See `Client::load`.
+        ours_chunk: Option<usize>,
     },
 }
 
@@ -74,9 +76,18 @@ pub struct Report {
     pub median_latency_us: f64,
     /// Events: when the last expected event arrived (unix ns).
     pub last_event_unix_ns: i64,
+    /// `VmHWM`: the peak RSS of this process's own address space, in KiB.
+    pub peak_rss_kib: u64,
 }
 
-/// A finished child: its report and what the kernel says about it.
+/// A finished child: its report, with its peak RSS.
+///
+/// Peak RSS comes from the child's own `VmHWM`, not from `wait4`'s
+/// `ru_maxrss`: Linux carries the high-water mark of the address space a
+/// process had before `execve` over into `ru_maxrss`, and a child spawned
+/// with `posix_spawn` (vfork) or fork starts with the parent's, so
+/// `ru_maxrss` can never be below the parent's own peak (it read 7.31 MiB for
+/// every client in a first run, the parent's figure).
 pub struct Outcome {
     pub report: Report,
     pub max_rss_kib: u64,
@@ -132,19 +143,14 @@ impl Running {
                 report = Some(serde_json::from_str::<Report>(json)?);
             }
         }
-        let Exited {
-            success,
-            code,
-            max_rss_kib,
-            ..
-        } = measure::wait4(self.child.id())?;
+        let Exited { success, code, .. } = measure::wait4(self.child.id())?;
         if !success {
             bail!("{} failed ({code}); see its error above", self.what);
         }
         let report = report.with_context(|| format!("{}: no report", self.what))?;
         Ok(Outcome {
+            max_rss_kib: report.peak_rss_kib,
             report,
-            max_rss_kib,
         })
     }
 }
@@ -177,7 +183,8 @@ pub fn main(spec_json: &str) -> Result<()> {
             .enable_all()
             .build()?,
     };
-    let report = runtime.block_on(run_task(spec))?;
+    let mut report = runtime.block_on(run_task(spec))?;
+    report.peak_rss_kib = measure::peak_rss_kib()?;
     println!("report {}", serde_json::to_string(&report)?);
     Ok(())
 }
@@ -219,10 +226,14 @@ async fn run_task(spec: Spec) -> Result<Report> {
             }
             Ok(report)
         }
-        Task::Load { path, image } => {
+        Task::Load {
+            path,
+            image,
+            ours_chunk,
+        } => {
             let size = std::fs::metadata(&path)?.len();
             let (cpu0, t0) = (measure::cpu_self(), Instant::now());
-            let messages = client.load(&path).await?;
+            let messages = client.load(&path, ours_chunk).await?;
             let report = finished(cpu0, t0, size);
             let expected = format!("Loaded image: {image}");
             if !messages.iter().any(|m| m.trim() == expected) {

@@ -428,17 +428,27 @@ impl Client {
 
     /// `POST /images/load?quiet=1`, the body streamed from `path`: returns the
     /// daemon's messages (`Loaded image: ...`), failing on an error line.
-    pub async fn load(&mut self, path: &Path) -> Result<Vec<String>> {
+    ///
+    /// `ours_chunk`: a diagnostic for ours, which then streams the file in
+    /// chunks of that size (`reqwest::Body::wrap_stream` of a
+    /// `ReaderStream`) instead of through `body_from_reader`.
+    pub async fn load(&mut self, path: &Path, ours_chunk: Option<usize>) -> Result<Vec<String>> {
         let file = tokio::fs::File::open(path)
             .await
             .with_context(|| format!("cannot open {}", path.display()))?;
         let mut messages = Vec::new();
         match self {
             Client::Ours(c) => {
+                let body = match ours_chunk {
+                    None => body_from_reader(file),
+                    Some(n) => reqwest::Body::wrap_stream(
+                        tokio_util::io::ReaderStream::with_capacity(file, n),
+                    ),
+                };
                 let mut lines = c
                     .image_load()
                     .quiet(true)
-                    .body(body_from_reader(file))
+                    .body(body)
                     .send()
                     .await
                     .map_err(ours)?

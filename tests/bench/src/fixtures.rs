@@ -99,9 +99,11 @@ async fn remove_all(api: &v1_51::Client, ids: &[String]) -> Result<()> {
         .map(|id| async move {
             match api.container_delete().id(id).force(true).send().await {
                 Ok(_) => Ok(()),
-                // Already gone (removed concurrently): fine.
-                Err(e) if docker_engine_api::Error::from(e).status() == Some(404) => Ok(()),
-                Err(e) => Err(err(e)),
+                Err(e) => match docker_engine_api::Error::from(e) {
+                    // Already gone (removed concurrently): fine.
+                    e if e.status() == Some(404) => Ok(()),
+                    e => Err(anyhow::Error::from(e)),
+                },
             }
         })
         .buffer_unordered(4)

@@ -40,6 +40,8 @@ pub fn run(ctx: &Ctx) -> Result<Vec<Table>> {
     let metrics = || vec![Vec::new(); 3];
     let (mut ex_mbs, mut ex_cpu, mut ex_rss) = (metrics(), metrics(), metrics());
     let (mut ld_mbs, mut ld_cpu, mut ld_rss) = (metrics(), metrics(), metrics());
+    // Ours again, uploading in 64 KiB chunks like the others (diagnostic).
+    let (mut diag_mbs, mut diag_cpu) = (Vec::new(), Vec::new());
     let gib = |n: u64| n as f64 / (1u64 << 30) as f64;
     for round in 0..rounds {
         for kind in ClientKind::order(round) {
@@ -64,6 +66,7 @@ pub fn run(ctx: &Ctx) -> Result<Vec<Table>> {
             let out = child::run(&spec(Task::Load {
                 path: saved.clone(),
                 image: IMAGE.into(),
+                ours_chunk: None,
             }))?;
             let r = &out.report;
             ld_mbs[k].push(measure::mb_per_s(r.count, r.wall_s));
@@ -76,6 +79,17 @@ pub fn run(ctx: &Ctx) -> Result<Vec<Table>> {
                 ld_mbs[k].last().unwrap(),
                 ld_rss[k].last().unwrap()
             );
+            if kind == ClientKind::Ours {
+                fixtures::delete_image(ctx, IMAGE)?;
+                let out = child::run(&spec(Task::Load {
+                    path: saved.clone(),
+                    image: IMAGE.into(),
+                    ours_chunk: Some(crate::client::UPLOAD_CHUNK),
+                }))?;
+                let r = &out.report;
+                diag_mbs.push(measure::mb_per_s(r.count, r.wall_s));
+                diag_cpu.push(r.cpu_s / gib(r.count));
+            }
         }
     }
     std::fs::remove_file(&saved)?;
@@ -96,6 +110,20 @@ pub fn run(ctx: &Ctx) -> Result<Vec<Table>> {
     table.row("load, MB/s (higher is better)", summaries(&ld_mbs));
     table.row("load, client CPU s per GiB", summaries(&ld_cpu));
     table.row("load, peak RSS MiB", summaries(&ld_rss));
+    // The same peers, ours replaced by its diagnostic variant.
+    let with = |ours: &Vec<f64>, peers: &Vec<Vec<f64>>| {
+        let mut v = peers.clone();
+        v[0] = ours.clone();
+        summaries(&v)
+    };
+    table.row(
+        "load, ours in 64 KiB chunks (`wrap_stream`, diagnostic), MB/s",
+        with(&diag_mbs, &ld_mbs),
+    );
+    table.row(
+        "load, ours in 64 KiB chunks (`wrap_stream`, diagnostic), CPU s per GiB",
+        with(&diag_cpu, &ld_cpu),
+    );
     Ok(vec![table.into_table()])
 }
 

@@ -100,6 +100,7 @@ pub struct Settings {
     pub image_mib: u64,
     pub image_rounds: usize,
     pub build_reps: usize,
+    pub cold_reps: usize,
 }
 
 impl Settings {
@@ -115,6 +116,7 @@ impl Settings {
             image_mib: args.image_mib.unwrap_or(if q { 32 } else { 200 }).max(1),
             image_rounds: if q { 1 } else { 3 },
             build_reps: if q { 1 } else { 3 },
+            cold_reps: if q { 1 } else { 2 },
         }
     }
 }
@@ -183,9 +185,11 @@ fn run(args: RunArgs) -> Result<()> {
 
 /// The results: when, on what, how, then the tables.
 fn document(settings: &Settings, engine: &str, tables: &[Table], seconds: f64) -> String {
-    let mut s = String::from("### Benchmarks\n\n");
+    // No heading of its own: the region sits under the README's
+    // `## Benchmarks` (or RESULTS.md's title); tables are `###`.
+    let mut s = String::new();
     s += &format!(
-        "Measured {} with `cargo xtask bench{}` ({:.0} min), on {}; {engine}, unix socket; {}. \
+        "Measured {} with `cargo xtask bench{}` ({:.1} min), on {}; {engine}, unix socket; {}. \
          Clients: ours = the facade's typed client of the negotiated version (v1.51); bollard 0.21 \
          (`connect_with_unix` + `negotiate_version`, typed models); raw hyper = hyper 1 `http1::handshake` \
          over a `UnixStream`, one kept-alive connection per worker, reading the body and decoding only \

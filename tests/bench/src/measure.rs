@@ -22,6 +22,17 @@ pub fn cpu_of(usage: &libc::rusage) -> f64 {
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
+/// `VmHWM` of `/proc/self/status`: this process's peak resident set size
+/// since its `execve`, in KiB.
+pub fn peak_rss_kib() -> Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("/proc/self/status has no VmHWM"))
+}
+
 /// What `wait4` says about a finished child (and its waited-for descendants).
 pub struct Exited {
     pub success: bool,
@@ -29,7 +40,9 @@ pub struct Exited {
     /// User + system CPU of the child, in seconds.
     pub cpu_s: f64,
     /// Peak resident set size, in KiB (Linux reports `ru_maxrss` in KiB). For a
-    /// process tree, the largest single process, not the sum.
+    /// process tree, the largest single process, not the sum. It includes
+    /// the high-water mark the child inherited before `execve` (see
+    /// `child::Outcome`): fine for rustc's hundreds of MiB, not for clients.
     pub max_rss_kib: u64,
 }
 

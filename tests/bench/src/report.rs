@@ -13,7 +13,7 @@ pub struct Table {
 
 impl Table {
     pub fn markdown(&self) -> String {
-        let mut s = format!("#### {}\n\n", self.title);
+        let mut s = format!("### {}\n\n", self.title);
         if !self.note.is_empty() {
             s += &format!("{}\n\n", self.note);
         }
