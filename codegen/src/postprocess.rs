@@ -44,6 +44,7 @@ pub fn apply(file: &mut File, input: &Input) {
     lean_builders(file);
     optional_raw_bodies_start_empty(file, input);
     open_enums(file);
+    one_exchange(file);
 }
 
 /// Rule `optional_raw_bodies_start_empty`: progenitor makes every request body
@@ -250,6 +251,165 @@ impl VisitMut for UnsetBody {
         }
         syn::visit_mut::visit_field_value_mut(self, fv);
     }
+}
+
+// ---------------------------------------------------------------------------
+// one_exchange
+// ---------------------------------------------------------------------------
+
+/// How an operation's `send` reads a successful response.
+#[derive(Debug, Clone, Copy)]
+enum Success {
+    /// `200..=299`, a JSON body.
+    Json,
+    /// `200..=299`, no body.
+    Empty,
+    /// `200..=299`, the body as a byte stream.
+    Stream,
+    /// `101`, the connection itself.
+    Upgrade,
+}
+
+impl Success {
+    /// The statements progenitor writes for this kind after `client.pre(..)`.
+    fn progenitor_tail(self) -> Vec<syn::Stmt> {
+        let arm: syn::Arm = match self {
+            Self::Json => {
+                parse_quote! { 200..=299 => { ResponseValue::from_response(response).await } }
+            }
+            Self::Empty => parse_quote! { 200..=299 => { Ok(ResponseValue::empty(response)) } },
+            Self::Stream => parse_quote! { 200..=299 => { Ok(ResponseValue::stream(response)) } },
+            Self::Upgrade => parse_quote! { 101u16 => { ResponseValue::upgrade(response).await } },
+        };
+        let block: syn::Block = parse_quote! {{
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                #arm
+                400u16..=499u16 => {
+                    Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                }
+                500u16..=599u16 => {
+                    Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }};
+        block.stmts
+    }
+
+    /// What replaces that tail.
+    fn shared_tail(self) -> syn::Expr {
+        match self {
+            Self::Json => parse_quote! {
+                ResponseValue::from_response(super::exchange(client, request, &info, false).await?).await
+            },
+            Self::Empty => parse_quote! {
+                Ok(ResponseValue::empty(super::exchange(client, request, &info, false).await?))
+            },
+            Self::Stream => parse_quote! {
+                Ok(ResponseValue::stream(super::exchange(client, request, &info, false).await?))
+            },
+            Self::Upgrade => parse_quote! {
+                ResponseValue::upgrade(super::exchange(client, request, &info, true).await?).await
+            },
+        }
+    }
+}
+
+/// Rule `one_exchange`: progenitor writes the same exchange into every
+/// operation's `send` (run the hooks, send, check the status, decode the
+/// error body), so the crate held 107 copies of one async state machine, a
+/// fifth of its build time. Each `send` now builds its request and calls one
+/// shared `exchange`, then reads the success body its own way. A `send`
+/// whose tail is not exactly one of progenitor's four known shapes is left as
+/// it is (correct, only slower to build), so a change in progenitor cannot
+/// make this rule produce wrong code.
+fn one_exchange(file: &mut File) {
+    let Some(ops) = module_mut(&mut file.items, "builder") else {
+        return;
+    };
+    let tails: Vec<(Success, String)> = [
+        Success::Json,
+        Success::Empty,
+        Success::Stream,
+        Success::Upgrade,
+    ]
+    .into_iter()
+    .map(|kind| (kind, tokens_of(&kind.progenitor_tail())))
+    .collect();
+    let mut replaced = 0;
+    for item in ops.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        for member in imp.items.iter_mut() {
+            let syn::ImplItem::Fn(f) = member else {
+                continue;
+            };
+            if f.sig.ident != "send" {
+                continue;
+            }
+            let stmts = &mut f.block.stmts;
+            let Some(start) = stmts.iter().position(is_pre_hook_call) else {
+                continue;
+            };
+            let tail = tokens_of(&stmts[start..]);
+            if let Some((kind, _)) = tails.iter().find(|(_, t)| *t == tail) {
+                stmts.truncate(start);
+                stmts.push(syn::Stmt::Expr(kind.shared_tail(), None));
+                replaced += 1;
+            }
+        }
+    }
+    if replaced > 0 {
+        file.items.push(parse_quote! {
+            /// The exchange every operation shares (codegen rule `one_exchange`):
+            /// runs the client hooks, sends the request, and returns the response
+            /// when its status is the operation's success (`101` for a protocol
+            /// upgrade, `2xx` otherwise); a `4xx`/`5xx` becomes
+            /// `Error::ErrorResponse` with Docker's message.
+            async fn exchange(
+                client: &Client,
+                mut request: reqwest::Request,
+                info: &OperationInfo,
+                upgrade: bool,
+            ) -> Result<reqwest::Response, Error<types::ErrorResponse>> {
+                client.pre(&mut request, info).await?;
+                let result = client.exec(request, info).await;
+                client.post(&result, info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    101 if upgrade => Ok(response),
+                    200..=299 if !upgrade => Ok(response),
+                    400..=599 => Err(Error::ErrorResponse(
+                        ResponseValue::from_response(response).await?,
+                    )),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
+        });
+    }
+}
+
+/// `client.pre(&mut request, &info).await?;`
+fn is_pre_hook_call(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(syn::Expr::Try(t), Some(_)) = stmt else {
+        return false;
+    };
+    let syn::Expr::Await(a) = &*t.expr else {
+        return false;
+    };
+    matches!(&*a.base, syn::Expr::MethodCall(m) if m.method == "pre")
+}
+
+fn tokens_of(stmts: &[syn::Stmt]) -> String {
+    use quote::ToTokens;
+    let mut tokens = proc_macro2::TokenStream::new();
+    for s in stmts {
+        s.to_tokens(&mut tokens);
+    }
+    tokens.to_string()
 }
 
 // ---------------------------------------------------------------------------

@@ -104,3 +104,33 @@ fn snake_case_matches_progenitor() {
     assert_eq!(snake("GetPluginPrivileges"), "get_plugin_privileges");
     assert_eq!(snake("SystemPingHead"), "system_ping_head");
 }
+
+/// Rule `one_exchange` must reach every operation: a `send` it skipped
+/// (because progenitor changed the shape it writes) still works but brings
+/// back a copy of the exchange, and with it the build time the rule saves.
+#[test]
+fn every_send_uses_the_shared_exchange() {
+    for (version, path) in discover(&root().join("specs")).unwrap() {
+        let operations = SpecFile::load(&path).unwrap().operations().len();
+        let source_path = root()
+            .join("crates")
+            .join(version.crate_name())
+            .join("src/lib.rs");
+        let source = std::fs::read_to_string(&source_path).unwrap();
+        let sends = source.matches("pub async fn send(").count();
+        let shared = source
+            .matches("super::exchange(client, request, &info,")
+            .count();
+        assert_eq!(sends, operations, "v{version}: one send per operation");
+        assert_eq!(
+            shared,
+            operations,
+            "v{version}: {} of {operations} sends do not use the shared exchange",
+            operations - shared
+        );
+        assert!(
+            !source.contains("client.pre(&mut request, &info)"),
+            "v{version}: a send still runs the hooks itself"
+        );
+    }
+}

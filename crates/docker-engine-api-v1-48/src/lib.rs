@@ -16670,28 +16670,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_create`]
@@ -16794,28 +16776,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_inspect`]
@@ -16892,28 +16856,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_top`]
@@ -16993,28 +16939,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_top",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_logs`]
@@ -17181,28 +17109,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_logs",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_changes`]
@@ -17266,28 +17177,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_changes",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_export`]
@@ -17339,28 +17232,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_export",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_stats`]
@@ -17444,28 +17320,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_stats",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_resize`]
@@ -17551,28 +17410,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_resize",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_start`]
@@ -17649,28 +17491,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_start",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_stop`]
@@ -17761,28 +17586,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_stop",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_restart`]
@@ -17874,28 +17682,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_restart",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_kill`]
@@ -17972,28 +17763,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_kill",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_update`]
@@ -18079,28 +17853,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_update",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_rename`]
@@ -18176,28 +17932,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_rename",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_pause`]
@@ -18257,28 +17996,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_pause",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_unpause`]
@@ -18339,28 +18061,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_unpause",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_attach`]
@@ -18503,28 +18208,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_attach",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_attach_websocket`]
@@ -18668,28 +18356,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_attach_websocket",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                101u16 => ResponseValue::upgrade(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::upgrade(super::exchange(client, request, &info, true).await?)
+                .await
         }
     }
     /**Builder for [`Client::container_wait`]
@@ -18769,28 +18437,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_wait",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_delete`]
@@ -18892,28 +18542,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_archive`]
@@ -18986,28 +18619,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_archive",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::put_container_archive`]
@@ -19145,28 +18761,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "put_container_archive",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_archive_info`]
@@ -19243,28 +18842,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_archive_info",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_prune`]
@@ -19327,28 +18909,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_prune",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_list`]
@@ -19467,28 +19031,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_build`]
@@ -20006,28 +19552,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_build",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::build_prune`]
@@ -20191,28 +19720,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "build_prune",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_create`]
@@ -20421,28 +19932,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::image_inspect`]
@@ -20516,28 +20010,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_history`]
@@ -20617,28 +20093,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_history",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_push`]
@@ -20745,28 +20203,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_push",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::image_tag`]
@@ -20860,28 +20301,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_tag",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::image_delete`]
@@ -20972,28 +20396,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_search`]
@@ -21086,28 +20492,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_search",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_prune`]
@@ -21170,28 +20558,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_prune",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::system_auth`]
@@ -21256,28 +20626,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_auth",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::system_info`]
@@ -21318,28 +20670,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_info",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::system_version`]
@@ -21380,28 +20714,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_version",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::system_ping`]
@@ -21434,28 +20750,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_ping",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::system_ping_head`]
@@ -21488,28 +20787,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_ping_head",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::image_commit`]
@@ -21701,28 +20983,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_commit",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::system_events`]
@@ -21812,28 +21076,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_events",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::system_data_usage`]
@@ -21896,28 +21143,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_data_usage",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_get`]
@@ -21990,28 +21219,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::image_get_all`]
@@ -22084,28 +21296,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_get_all",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::image_load`]
@@ -22196,28 +21391,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_load",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_exec`]
@@ -22296,28 +21474,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_exec",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::exec_start`]
@@ -22396,28 +21556,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "exec_start",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::exec_resize`]
@@ -22503,28 +21646,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "exec_resize",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::exec_inspect`]
@@ -22587,28 +21713,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "exec_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::volume_list`]
@@ -22671,28 +21779,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::volume_create`]
@@ -22758,28 +21848,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::volume_inspect`]
@@ -22839,28 +21911,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::volume_update`]
@@ -22956,28 +22010,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_update",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::volume_delete`]
@@ -23051,28 +22088,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::volume_prune`]
@@ -23135,28 +22155,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_prune",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::network_list`]
@@ -23219,28 +22221,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::network_inspect`]
@@ -23331,28 +22315,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::network_delete`]
@@ -23412,28 +22378,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::network_create`]
@@ -23504,28 +22453,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::network_connect`]
@@ -23610,28 +22541,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_connect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::network_disconnect`]
@@ -23718,28 +22632,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_disconnect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::network_prune`]
@@ -23802,28 +22699,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_prune",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::plugin_list`]
@@ -23886,28 +22765,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::get_plugin_privileges`]
@@ -23969,28 +22830,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_plugin_privileges",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::plugin_pull`]
@@ -24097,28 +22940,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_pull",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::plugin_inspect`]
@@ -24178,28 +23004,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::plugin_delete`]
@@ -24273,28 +23081,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::plugin_enable`]
@@ -24368,28 +23158,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_enable",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::plugin_disable`]
@@ -24463,28 +23236,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_disable",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::plugin_upgrade`]
@@ -24591,28 +23347,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_upgrade",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::plugin_create`]
@@ -24692,28 +23431,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::plugin_push`]
@@ -24765,28 +23487,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_push",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::plugin_set`]
@@ -24862,28 +23567,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_set",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::node_list`]
@@ -24946,28 +23634,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::node_inspect`]
@@ -25027,28 +23697,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::node_delete`]
@@ -25122,28 +23774,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::node_update`]
@@ -25233,28 +23868,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_update",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::swarm_inspect`]
@@ -25295,28 +23913,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::swarm_init`]
@@ -25382,28 +23982,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_init",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::swarm_join`]
@@ -25469,28 +24051,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_join",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::swarm_leave`]
@@ -25547,28 +24112,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_leave",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::swarm_update`]
@@ -25717,28 +24265,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_update",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::swarm_unlockkey`]
@@ -25782,28 +24313,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_unlockkey",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::swarm_unlock`]
@@ -25869,28 +24382,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_unlock",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::service_list`]
@@ -25967,28 +24463,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::service_create`]
@@ -26072,28 +24550,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::service_inspect`]
@@ -26174,28 +24634,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::service_delete`]
@@ -26255,28 +24697,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::service_update`]
@@ -26437,28 +24862,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_update",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::service_logs`]
@@ -26625,28 +25032,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_logs",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::task_list`]
@@ -26709,28 +25099,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::task_inspect`]
@@ -26790,28 +25162,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::task_logs`]
@@ -26978,28 +25332,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_logs",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::secret_list`]
@@ -27062,28 +25399,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::secret_create`]
@@ -27145,28 +25464,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::secret_inspect`]
@@ -27226,28 +25527,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::secret_delete`]
@@ -27307,28 +25590,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::secret_update`]
@@ -27420,28 +25686,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_update",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::config_list`]
@@ -27504,28 +25753,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::config_create`]
@@ -27587,28 +25818,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::config_inspect`]
@@ -27668,28 +25881,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::config_delete`]
@@ -27749,28 +25944,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::config_update`]
@@ -27862,28 +26040,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_update",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::distribution_inspect`]
@@ -27947,28 +26108,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "distribution_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::session`]
@@ -28001,34 +26144,38 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "session",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                101u16 => ResponseValue::upgrade(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::upgrade(super::exchange(client, request, &info, true).await?)
+                .await
         }
     }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+/// The exchange every operation shares (codegen rule `one_exchange`):
+/// runs the client hooks, sends the request, and returns the response
+/// when its status is the operation's success (`101` for a protocol
+/// upgrade, `2xx` otherwise); a `4xx`/`5xx` becomes
+/// `Error::ErrorResponse` with Docker's message.
+async fn exchange(
+    client: &Client,
+    mut request: reqwest::Request,
+    info: &OperationInfo,
+    upgrade: bool,
+) -> Result<reqwest::Response, Error<types::ErrorResponse>> {
+    client.pre(&mut request, info).await?;
+    let result = client.exec(request, info).await;
+    client.post(&result, info).await?;
+    let response = result?;
+    match response.status().as_u16() {
+        101 if upgrade => Ok(response),
+        200..=299 if !upgrade => Ok(response),
+        400..=599 => {
+            Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+        }
+        _ => Err(Error::UnexpectedResponse(response)),
+    }
 }
 /// Sends the headers of a protocol upgrade (Docker's hijacked `tcp`,
 /// `websocket`, `h2c`) on the operations that answer `101`.

@@ -16794,28 +16794,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_create`]
@@ -16918,28 +16900,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_inspect`]
@@ -17016,28 +16980,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_top`]
@@ -17117,28 +17063,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_top",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_logs`]
@@ -17305,28 +17233,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_logs",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_changes`]
@@ -17390,28 +17301,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_changes",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_export`]
@@ -17463,28 +17356,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_export",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_stats`]
@@ -17568,28 +17444,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_stats",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_resize`]
@@ -17675,28 +17534,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_resize",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_start`]
@@ -17773,28 +17615,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_start",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_stop`]
@@ -17885,28 +17710,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_stop",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_restart`]
@@ -17998,28 +17806,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_restart",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_kill`]
@@ -18096,28 +17887,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_kill",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_update`]
@@ -18203,28 +17977,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_update",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_rename`]
@@ -18300,28 +18056,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_rename",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_pause`]
@@ -18381,28 +18120,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_pause",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_unpause`]
@@ -18463,28 +18185,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_unpause",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_attach`]
@@ -18627,28 +18332,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_attach",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_attach_websocket`]
@@ -18792,28 +18480,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_attach_websocket",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                101u16 => ResponseValue::upgrade(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::upgrade(super::exchange(client, request, &info, true).await?)
+                .await
         }
     }
     /**Builder for [`Client::container_wait`]
@@ -18893,28 +18561,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_wait",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_delete`]
@@ -19016,28 +18666,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_archive`]
@@ -19110,28 +18743,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_archive",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::put_container_archive`]
@@ -19269,28 +18885,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "put_container_archive",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_archive_info`]
@@ -19367,28 +18966,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_archive_info",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_prune`]
@@ -19451,28 +19033,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_prune",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_list`]
@@ -19591,28 +19155,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_build`]
@@ -20130,28 +19676,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_build",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::build_prune`]
@@ -20298,28 +19827,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "build_prune",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_create`]
@@ -20528,28 +20039,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::image_inspect`]
@@ -20640,28 +20134,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_history`]
@@ -20741,28 +20217,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_history",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_push`]
@@ -20869,28 +20327,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_push",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::image_tag`]
@@ -20984,28 +20425,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_tag",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::image_delete`]
@@ -21113,28 +20537,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_search`]
@@ -21227,28 +20633,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_search",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_prune`]
@@ -21311,28 +20699,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_prune",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::system_auth`]
@@ -21394,28 +20764,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_auth",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::system_info`]
@@ -21456,28 +20808,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_info",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::system_version`]
@@ -21518,28 +20852,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_version",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::system_ping`]
@@ -21572,28 +20888,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_ping",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::system_ping_head`]
@@ -21626,28 +20925,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_ping_head",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::image_commit`]
@@ -21839,28 +21121,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_commit",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::system_events`]
@@ -21950,28 +21214,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_events",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::system_data_usage`]
@@ -22048,28 +21295,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_data_usage",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::image_get`]
@@ -22142,28 +21371,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::image_get_all`]
@@ -22236,28 +21448,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_get_all",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::image_load`]
@@ -22348,28 +21543,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_load",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_exec`]
@@ -22448,28 +21626,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_exec",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::exec_start`]
@@ -22548,28 +21708,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "exec_start",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::exec_resize`]
@@ -22655,28 +21798,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "exec_resize",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::exec_inspect`]
@@ -22739,28 +21865,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "exec_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::volume_list`]
@@ -22823,28 +21931,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::volume_create`]
@@ -22910,28 +22000,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::volume_inspect`]
@@ -22991,28 +22063,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::volume_update`]
@@ -23108,28 +22162,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_update",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::volume_delete`]
@@ -23203,28 +22240,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::volume_prune`]
@@ -23287,28 +22307,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_prune",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::network_list`]
@@ -23371,28 +22373,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::network_inspect`]
@@ -23483,28 +22467,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::network_delete`]
@@ -23564,28 +22530,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::network_create`]
@@ -23656,28 +22605,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::network_connect`]
@@ -23762,28 +22693,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_connect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::network_disconnect`]
@@ -23870,28 +22784,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_disconnect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::network_prune`]
@@ -23954,28 +22851,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_prune",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::plugin_list`]
@@ -24038,28 +22917,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::get_plugin_privileges`]
@@ -24121,28 +22982,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_plugin_privileges",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::plugin_pull`]
@@ -24249,28 +23092,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_pull",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::plugin_inspect`]
@@ -24330,28 +23156,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::plugin_delete`]
@@ -24425,28 +23233,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::plugin_enable`]
@@ -24520,28 +23310,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_enable",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::plugin_disable`]
@@ -24615,28 +23388,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_disable",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::plugin_upgrade`]
@@ -24743,28 +23499,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_upgrade",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::plugin_create`]
@@ -24844,28 +23583,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::plugin_push`]
@@ -24917,28 +23639,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_push",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::plugin_set`]
@@ -25014,28 +23719,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_set",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::node_list`]
@@ -25098,28 +23786,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::node_inspect`]
@@ -25179,28 +23849,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::node_delete`]
@@ -25274,28 +23926,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::node_update`]
@@ -25385,28 +24020,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_update",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::swarm_inspect`]
@@ -25447,28 +24065,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::swarm_init`]
@@ -25534,28 +24134,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_init",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::swarm_join`]
@@ -25621,28 +24203,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_join",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::swarm_leave`]
@@ -25699,28 +24264,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_leave",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::swarm_update`]
@@ -25869,28 +24417,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_update",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::swarm_unlockkey`]
@@ -25934,28 +24465,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_unlockkey",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::swarm_unlock`]
@@ -26021,28 +24534,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_unlock",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::service_list`]
@@ -26119,28 +24615,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::service_create`]
@@ -26224,28 +24702,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::service_inspect`]
@@ -26326,28 +24786,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::service_delete`]
@@ -26407,28 +24849,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::service_update`]
@@ -26589,28 +25014,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_update",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::service_logs`]
@@ -26777,28 +25184,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_logs",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::task_list`]
@@ -26861,28 +25251,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::task_inspect`]
@@ -26942,28 +25314,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::task_logs`]
@@ -27130,28 +25484,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_logs",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::stream(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::secret_list`]
@@ -27214,28 +25551,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::secret_create`]
@@ -27297,28 +25616,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::secret_inspect`]
@@ -27378,28 +25679,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::secret_delete`]
@@ -27459,28 +25742,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::secret_update`]
@@ -27572,28 +25838,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_update",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::config_list`]
@@ -27656,28 +25905,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::config_create`]
@@ -27739,28 +25970,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::config_inspect`]
@@ -27820,28 +26033,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::config_delete`]
@@ -27901,28 +26096,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::config_update`]
@@ -28014,28 +26192,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_update",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            Ok(
+                ResponseValue::empty(
+                    super::exchange(client, request, &info, false).await?,
+                ),
+            )
         }
     }
     /**Builder for [`Client::distribution_inspect`]
@@ -28099,28 +26260,10 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "distribution_inspect",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::from_response(
+                    super::exchange(client, request, &info, false).await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::session`]
@@ -28153,34 +26296,38 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "session",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                101u16 => ResponseValue::upgrade(response).await,
-                400u16..=499u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            ResponseValue::upgrade(super::exchange(client, request, &info, true).await?)
+                .await
         }
     }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+/// The exchange every operation shares (codegen rule `one_exchange`):
+/// runs the client hooks, sends the request, and returns the response
+/// when its status is the operation's success (`101` for a protocol
+/// upgrade, `2xx` otherwise); a `4xx`/`5xx` becomes
+/// `Error::ErrorResponse` with Docker's message.
+async fn exchange(
+    client: &Client,
+    mut request: reqwest::Request,
+    info: &OperationInfo,
+    upgrade: bool,
+) -> Result<reqwest::Response, Error<types::ErrorResponse>> {
+    client.pre(&mut request, info).await?;
+    let result = client.exec(request, info).await;
+    client.post(&result, info).await?;
+    let response = result?;
+    match response.status().as_u16() {
+        101 if upgrade => Ok(response),
+        200..=299 if !upgrade => Ok(response),
+        400..=599 => {
+            Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+        }
+        _ => Err(Error::UnexpectedResponse(response)),
+    }
 }
 /// Sends the headers of a protocol upgrade (Docker's hijacked `tcp`,
 /// `websocket`, `h2c`) on the operations that answer `101`.
