@@ -2,6 +2,12 @@
 //!
 //! Every name that depends on a version (file, crate, feature, module) is
 //! derived here and nowhere else, so that a new spec file needs no hand edit.
+//!
+//! The facade has its own `ApiVersion` (`crates/docker-engine-api/src/version.rs`)
+//! with the same parsing rules. It is not shared on purpose: codegen writes
+//! the facade's version table, so depending on the facade would mean `regen`
+//! cannot run while the facade does not compile, and the facade must not pull
+//! in the generator. Keep the two `FromStr` rules alike.
 
 use std::fmt;
 use std::str::FromStr;

@@ -134,9 +134,7 @@ impl Client {
                 all.freeze()
             }
             Client::Bollard(d) => Bytes::from(d.ping().await?),
-            Client::Raw { conn, .. } => {
-                raw::body(raw::send(conn, raw::get("/_ping")?).await?).await?
-            }
+            Client::Raw { conn, .. } => raw::get_body(conn, "/_ping").await?,
         };
         ensure!(body == "OK", "ping answered {body:?}");
         Ok(())
@@ -161,7 +159,7 @@ impl Client {
                     api_version: Option<String>,
                 }
                 let path = format!("{}/version", raw::PREFIX);
-                let body = raw::body(raw::send(conn, raw::get(&path)?).await?).await?;
+                let body = raw::get_body(conn, &path).await?;
                 serde_json::from_slice::<Version>(&body)?.api_version
             }
         };
@@ -197,7 +195,7 @@ impl Client {
                     labels: Option<HashMap<String, String>>,
                 }
                 let path = format!("{}/containers/json?all=1", raw::PREFIX);
-                let body = raw::body(raw::send(conn, raw::get(&path)?).await?).await?;
+                let body = raw::get_body(conn, &path).await?;
                 let list: Vec<Summary> = serde_json::from_slice(&body)?;
                 list.iter().filter(|s| has(s.labels.as_ref())).count()
             }
@@ -224,7 +222,7 @@ impl Client {
                     id: Option<String>,
                 }
                 let path = format!("{}/containers/{id}/json", raw::PREFIX);
-                let body = raw::body(raw::send(conn, raw::get(&path)?).await?).await?;
+                let body = raw::get_body(conn, &path).await?;
                 serde_json::from_slice::<Inspect>(&body)?.id
             }
         };

@@ -73,6 +73,11 @@ pub async fn body(resp: Response<Incoming>) -> Result<Bytes> {
     Ok(resp.into_body().collect().await?.to_bytes())
 }
 
+/// `GET` on a kept-alive connection, the whole (small) body.
+pub async fn get_body(conn: &mut SendRequest<Empty<Bytes>>, path_and_query: &str) -> Result<Bytes> {
+    body(send(conn, get(path_and_query)?).await?).await
+}
+
 /// Docker's multiplexed output framing (`[stream,0,0,0,len BE32]` + payload),
 /// split by hand: counts payload bytes per stream without copying them.
 #[derive(Default)]
