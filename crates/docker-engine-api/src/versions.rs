@@ -6,6 +6,10 @@
 use crate::ApiVersion;
 /// Every Engine API version with a generated crate, oldest first.
 pub const ALL: &[ApiVersion] = &[
+    ApiVersion::new(1u32, 40u32),
+    ApiVersion::new(1u32, 41u32),
+    ApiVersion::new(1u32, 42u32),
+    ApiVersion::new(1u32, 43u32),
     ApiVersion::new(1u32, 44u32),
     ApiVersion::new(1u32, 45u32),
     ApiVersion::new(1u32, 46u32),
@@ -15,9 +19,20 @@ pub const ALL: &[ApiVersion] = &[
     ApiVersion::new(1u32, 50u32),
     ApiVersion::new(1u32, 51u32),
     ApiVersion::new(1u32, 52u32),
+    ApiVersion::new(1u32, 53u32),
+    ApiVersion::new(1u32, 54u32),
+    ApiVersion::new(1u32, 55u32),
 ];
 /// The versions compiled into this build (one cargo feature each), oldest first.
 pub const COMPILED: &[ApiVersion] = &[
+    #[cfg(feature = "v1_40")]
+    ApiVersion::new(1u32, 40u32),
+    #[cfg(feature = "v1_41")]
+    ApiVersion::new(1u32, 41u32),
+    #[cfg(feature = "v1_42")]
+    ApiVersion::new(1u32, 42u32),
+    #[cfg(feature = "v1_43")]
+    ApiVersion::new(1u32, 43u32),
     #[cfg(feature = "v1_44")]
     ApiVersion::new(1u32, 44u32),
     #[cfg(feature = "v1_45")]
@@ -36,7 +51,21 @@ pub const COMPILED: &[ApiVersion] = &[
     ApiVersion::new(1u32, 51u32),
     #[cfg(feature = "v1_52")]
     ApiVersion::new(1u32, 52u32),
+    #[cfg(feature = "v1_53")]
+    ApiVersion::new(1u32, 53u32),
+    #[cfg(feature = "v1_54")]
+    ApiVersion::new(1u32, 54u32),
+    #[cfg(feature = "v1_55")]
+    ApiVersion::new(1u32, 55u32),
 ];
+#[cfg(feature = "v1_40")]
+pub use docker_engine_api_v1_40 as v1_40;
+#[cfg(feature = "v1_41")]
+pub use docker_engine_api_v1_41 as v1_41;
+#[cfg(feature = "v1_42")]
+pub use docker_engine_api_v1_42 as v1_42;
+#[cfg(feature = "v1_43")]
+pub use docker_engine_api_v1_43 as v1_43;
 #[cfg(feature = "v1_44")]
 pub use docker_engine_api_v1_44 as v1_44;
 #[cfg(feature = "v1_45")]
@@ -55,9 +84,15 @@ pub use docker_engine_api_v1_50 as v1_50;
 pub use docker_engine_api_v1_51 as v1_51;
 #[cfg(feature = "v1_52")]
 pub use docker_engine_api_v1_52 as v1_52;
-/// The newest API version with a generated crate (v1.52).
+#[cfg(feature = "v1_53")]
+pub use docker_engine_api_v1_53 as v1_53;
+#[cfg(feature = "v1_54")]
+pub use docker_engine_api_v1_54 as v1_54;
+#[cfg(feature = "v1_55")]
+pub use docker_engine_api_v1_55 as v1_55;
+/// The newest API version with a generated crate (v1.55).
 #[cfg(feature = "latest")]
-pub use docker_engine_api_v1_52 as latest;
+pub use docker_engine_api_v1_55 as latest;
 /// The typed client of whichever version was negotiated with the daemon.
 ///
 /// One variant per compiled-in version. Write code once for all of them
@@ -65,6 +100,14 @@ pub use docker_engine_api_v1_52 as latest;
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum VersionedClient {
+    #[cfg(feature = "v1_40")]
+    V1_40(v1_40::Client),
+    #[cfg(feature = "v1_41")]
+    V1_41(v1_41::Client),
+    #[cfg(feature = "v1_42")]
+    V1_42(v1_42::Client),
+    #[cfg(feature = "v1_43")]
+    V1_43(v1_43::Client),
     #[cfg(feature = "v1_44")]
     V1_44(v1_44::Client),
     #[cfg(feature = "v1_45")]
@@ -83,6 +126,12 @@ pub enum VersionedClient {
     V1_51(v1_51::Client),
     #[cfg(feature = "v1_52")]
     V1_52(v1_52::Client),
+    #[cfg(feature = "v1_53")]
+    V1_53(v1_53::Client),
+    #[cfg(feature = "v1_54")]
+    V1_54(v1_54::Client),
+    #[cfg(feature = "v1_55")]
+    V1_55(v1_55::Client),
 }
 impl VersionedClient {
     /// The client of `version` if it is compiled in, for `base_url`
@@ -94,6 +143,22 @@ impl VersionedClient {
     ) -> Option<Self> {
         let url = format!("{base_url}/v{version}");
         match (version.major, version.minor) {
+            #[cfg(feature = "v1_40")]
+            (1u32, 40u32) => {
+                Some(Self::V1_40(v1_40::Client::new_with_client(&url, http)))
+            }
+            #[cfg(feature = "v1_41")]
+            (1u32, 41u32) => {
+                Some(Self::V1_41(v1_41::Client::new_with_client(&url, http)))
+            }
+            #[cfg(feature = "v1_42")]
+            (1u32, 42u32) => {
+                Some(Self::V1_42(v1_42::Client::new_with_client(&url, http)))
+            }
+            #[cfg(feature = "v1_43")]
+            (1u32, 43u32) => {
+                Some(Self::V1_43(v1_43::Client::new_with_client(&url, http)))
+            }
             #[cfg(feature = "v1_44")]
             (1u32, 44u32) => {
                 Some(Self::V1_44(v1_44::Client::new_with_client(&url, http)))
@@ -130,6 +195,18 @@ impl VersionedClient {
             (1u32, 52u32) => {
                 Some(Self::V1_52(v1_52::Client::new_with_client(&url, http)))
             }
+            #[cfg(feature = "v1_53")]
+            (1u32, 53u32) => {
+                Some(Self::V1_53(v1_53::Client::new_with_client(&url, http)))
+            }
+            #[cfg(feature = "v1_54")]
+            (1u32, 54u32) => {
+                Some(Self::V1_54(v1_54::Client::new_with_client(&url, http)))
+            }
+            #[cfg(feature = "v1_55")]
+            (1u32, 55u32) => {
+                Some(Self::V1_55(v1_55::Client::new_with_client(&url, http)))
+            }
             _ => {
                 let _ = (url, http);
                 None
@@ -139,6 +216,14 @@ impl VersionedClient {
     /// The API version this client speaks.
     pub fn version(&self) -> ApiVersion {
         match *self {
+            #[cfg(feature = "v1_40")]
+            Self::V1_40(_) => ApiVersion::new(1u32, 40u32),
+            #[cfg(feature = "v1_41")]
+            Self::V1_41(_) => ApiVersion::new(1u32, 41u32),
+            #[cfg(feature = "v1_42")]
+            Self::V1_42(_) => ApiVersion::new(1u32, 42u32),
+            #[cfg(feature = "v1_43")]
+            Self::V1_43(_) => ApiVersion::new(1u32, 43u32),
             #[cfg(feature = "v1_44")]
             Self::V1_44(_) => ApiVersion::new(1u32, 44u32),
             #[cfg(feature = "v1_45")]
@@ -157,10 +242,64 @@ impl VersionedClient {
             Self::V1_51(_) => ApiVersion::new(1u32, 51u32),
             #[cfg(feature = "v1_52")]
             Self::V1_52(_) => ApiVersion::new(1u32, 52u32),
+            #[cfg(feature = "v1_53")]
+            Self::V1_53(_) => ApiVersion::new(1u32, 53u32),
+            #[cfg(feature = "v1_54")]
+            Self::V1_54(_) => ApiVersion::new(1u32, 54u32),
+            #[cfg(feature = "v1_55")]
+            Self::V1_55(_) => ApiVersion::new(1u32, 55u32),
         }
     }
 }
 impl crate::Docker {
+    /// The typed client of API v1.40, when the daemon serves v1.40 (its maximum is 1.40 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    #[cfg(feature = "v1_40")]
+    pub async fn v1_40(&self) -> Result<v1_40::Client, crate::Error> {
+        let version = ApiVersion::new(1u32, 40u32);
+        self.require(version).await?;
+        Ok(
+            v1_40::Client::new_with_client(
+                &self.versioned_url(version),
+                self.http().clone(),
+            ),
+        )
+    }
+    /// The typed client of API v1.41, when the daemon serves v1.41 (its maximum is 1.41 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    #[cfg(feature = "v1_41")]
+    pub async fn v1_41(&self) -> Result<v1_41::Client, crate::Error> {
+        let version = ApiVersion::new(1u32, 41u32);
+        self.require(version).await?;
+        Ok(
+            v1_41::Client::new_with_client(
+                &self.versioned_url(version),
+                self.http().clone(),
+            ),
+        )
+    }
+    /// The typed client of API v1.42, when the daemon serves v1.42 (its maximum is 1.42 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    #[cfg(feature = "v1_42")]
+    pub async fn v1_42(&self) -> Result<v1_42::Client, crate::Error> {
+        let version = ApiVersion::new(1u32, 42u32);
+        self.require(version).await?;
+        Ok(
+            v1_42::Client::new_with_client(
+                &self.versioned_url(version),
+                self.http().clone(),
+            ),
+        )
+    }
+    /// The typed client of API v1.43, when the daemon serves v1.43 (its maximum is 1.43 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    #[cfg(feature = "v1_43")]
+    pub async fn v1_43(&self) -> Result<v1_43::Client, crate::Error> {
+        let version = ApiVersion::new(1u32, 43u32);
+        self.require(version).await?;
+        Ok(
+            v1_43::Client::new_with_client(
+                &self.versioned_url(version),
+                self.http().clone(),
+            ),
+        )
+    }
     /// The typed client of API v1.44, when the daemon serves v1.44 (its maximum is 1.44 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
     #[cfg(feature = "v1_44")]
     pub async fn v1_44(&self) -> Result<v1_44::Client, crate::Error> {
@@ -269,6 +408,102 @@ impl crate::Docker {
             ),
         )
     }
+    /// The typed client of API v1.53, when the daemon serves v1.53 (its maximum is 1.53 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    #[cfg(feature = "v1_53")]
+    pub async fn v1_53(&self) -> Result<v1_53::Client, crate::Error> {
+        let version = ApiVersion::new(1u32, 53u32);
+        self.require(version).await?;
+        Ok(
+            v1_53::Client::new_with_client(
+                &self.versioned_url(version),
+                self.http().clone(),
+            ),
+        )
+    }
+    /// The typed client of API v1.54, when the daemon serves v1.54 (its maximum is 1.54 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    #[cfg(feature = "v1_54")]
+    pub async fn v1_54(&self) -> Result<v1_54::Client, crate::Error> {
+        let version = ApiVersion::new(1u32, 54u32);
+        self.require(version).await?;
+        Ok(
+            v1_54::Client::new_with_client(
+                &self.versioned_url(version),
+                self.http().clone(),
+            ),
+        )
+    }
+    /// The typed client of API v1.55, when the daemon serves v1.55 (its maximum is 1.55 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    #[cfg(feature = "v1_55")]
+    pub async fn v1_55(&self) -> Result<v1_55::Client, crate::Error> {
+        let version = ApiVersion::new(1u32, 55u32);
+        self.require(version).await?;
+        Ok(
+            v1_55::Client::new_with_client(
+                &self.versioned_url(version),
+                self.http().clone(),
+            ),
+        )
+    }
+}
+#[cfg(feature = "v1_40")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __docker_engine_api_arm_v1_40 {
+    ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
+        if let $crate::VersionedClient::V1_40($c) = $client { #[allow(unused_imports)]
+        use $crate::v1_40 as $api; break $label $body; }
+    };
+}
+#[cfg(not(feature = "v1_40"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __docker_engine_api_arm_v1_40 {
+    ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {};
+}
+#[cfg(feature = "v1_41")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __docker_engine_api_arm_v1_41 {
+    ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
+        if let $crate::VersionedClient::V1_41($c) = $client { #[allow(unused_imports)]
+        use $crate::v1_41 as $api; break $label $body; }
+    };
+}
+#[cfg(not(feature = "v1_41"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __docker_engine_api_arm_v1_41 {
+    ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {};
+}
+#[cfg(feature = "v1_42")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __docker_engine_api_arm_v1_42 {
+    ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
+        if let $crate::VersionedClient::V1_42($c) = $client { #[allow(unused_imports)]
+        use $crate::v1_42 as $api; break $label $body; }
+    };
+}
+#[cfg(not(feature = "v1_42"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __docker_engine_api_arm_v1_42 {
+    ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {};
+}
+#[cfg(feature = "v1_43")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __docker_engine_api_arm_v1_43 {
+    ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
+        if let $crate::VersionedClient::V1_43($c) = $client { #[allow(unused_imports)]
+        use $crate::v1_43 as $api; break $label $body; }
+    };
+}
+#[cfg(not(feature = "v1_43"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __docker_engine_api_arm_v1_43 {
+    ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {};
 }
 #[cfg(feature = "v1_44")]
 #[doc(hidden)]
@@ -405,6 +640,51 @@ macro_rules! __docker_engine_api_arm_v1_52 {
 macro_rules! __docker_engine_api_arm_v1_52 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {};
 }
+#[cfg(feature = "v1_53")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __docker_engine_api_arm_v1_53 {
+    ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
+        if let $crate::VersionedClient::V1_53($c) = $client { #[allow(unused_imports)]
+        use $crate::v1_53 as $api; break $label $body; }
+    };
+}
+#[cfg(not(feature = "v1_53"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __docker_engine_api_arm_v1_53 {
+    ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {};
+}
+#[cfg(feature = "v1_54")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __docker_engine_api_arm_v1_54 {
+    ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
+        if let $crate::VersionedClient::V1_54($c) = $client { #[allow(unused_imports)]
+        use $crate::v1_54 as $api; break $label $body; }
+    };
+}
+#[cfg(not(feature = "v1_54"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __docker_engine_api_arm_v1_54 {
+    ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {};
+}
+#[cfg(feature = "v1_55")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __docker_engine_api_arm_v1_55 {
+    ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
+        if let $crate::VersionedClient::V1_55($c) = $client { #[allow(unused_imports)]
+        use $crate::v1_55 as $api; break $label $body; }
+    };
+}
+#[cfg(not(feature = "v1_55"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __docker_engine_api_arm_v1_55 {
+    ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {};
+}
 /// Runs the same code with whichever version's client a
 /// [`VersionedClient`] holds.
 ///
@@ -428,8 +708,16 @@ macro_rules! __docker_engine_api_arm_v1_52 {
 macro_rules! with_api {
     ($client:expr, | $c:ident, $api:ident | $body:expr) => {
         'docker_engine_api_dispatch : { let __versioned : & $crate::VersionedClient =
-        $client; $crate::__docker_engine_api_arm_v1_44!('docker_engine_api_dispatch,
+        $client; $crate::__docker_engine_api_arm_v1_40!('docker_engine_api_dispatch,
         __versioned, $c, $api, $body);
+        $crate::__docker_engine_api_arm_v1_41!('docker_engine_api_dispatch, __versioned,
+        $c, $api, $body);
+        $crate::__docker_engine_api_arm_v1_42!('docker_engine_api_dispatch, __versioned,
+        $c, $api, $body);
+        $crate::__docker_engine_api_arm_v1_43!('docker_engine_api_dispatch, __versioned,
+        $c, $api, $body);
+        $crate::__docker_engine_api_arm_v1_44!('docker_engine_api_dispatch, __versioned,
+        $c, $api, $body);
         $crate::__docker_engine_api_arm_v1_45!('docker_engine_api_dispatch, __versioned,
         $c, $api, $body);
         $crate::__docker_engine_api_arm_v1_46!('docker_engine_api_dispatch, __versioned,
@@ -445,6 +733,12 @@ macro_rules! with_api {
         $crate::__docker_engine_api_arm_v1_51!('docker_engine_api_dispatch, __versioned,
         $c, $api, $body);
         $crate::__docker_engine_api_arm_v1_52!('docker_engine_api_dispatch, __versioned,
+        $c, $api, $body);
+        $crate::__docker_engine_api_arm_v1_53!('docker_engine_api_dispatch, __versioned,
+        $c, $api, $body);
+        $crate::__docker_engine_api_arm_v1_54!('docker_engine_api_dispatch, __versioned,
+        $c, $api, $body);
+        $crate::__docker_engine_api_arm_v1_55!('docker_engine_api_dispatch, __versioned,
         $c, $api, $body);
         unreachable!("VersionedClient has one variant per compiled-in version") }
     };

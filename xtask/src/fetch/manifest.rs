@@ -106,6 +106,30 @@ impl Manifest {
             }
         }
         self.entries.insert(version, entry);
+        self.order_specs();
+    }
+
+    /// Gives the `[specs."MAJOR.MINOR"]` tables document positions in version
+    /// order, so that a version fetched later (1.40 after 1.52) is still
+    /// printed in its place. Positions of other tables are left alone; the
+    /// spec tables keep the first position any of them had.
+    fn order_specs(&mut self) {
+        let specs = self.specs_table_mut();
+        let mut keys: Vec<(ApiVersion, String)> = specs
+            .iter()
+            .filter_map(|(k, _)| Some((k.parse::<ApiVersion>().ok()?, k.to_string())))
+            .collect();
+        keys.sort();
+        let first = specs
+            .iter()
+            .filter_map(|(_, item)| item.as_table()?.position())
+            .min()
+            .unwrap_or(0);
+        for (i, (_, key)) in keys.iter().enumerate() {
+            if let Some(table) = specs.get_mut(key).and_then(Item::as_table_mut) {
+                table.set_position(Some(first + i as isize));
+            }
+        }
     }
 
     /// The `[specs]` parent table, created (implicit, so it prints no header
@@ -227,6 +251,14 @@ mod tests {
         );
         let reread = parse(&text).unwrap();
         assert_eq!(reread.entry(ApiVersion::new(1, 53)), Some(&entry));
+
+        // An older version fetched later is printed in version order.
+        let mut m = parse(&text).unwrap();
+        m.set(ApiVersion::new(1, 40), entry.clone());
+        let text = m.render();
+        let at = |v: &str| text.find(&format!("[specs.\"{v}\"]")).unwrap();
+        assert!(at("1.40") < at("1.52") && at("1.52") < at("1.53"), "{text}");
+        assert!(text.contains("# about 1.52\n[specs.\"1.52\"]"), "{text}");
     }
 
     #[test]
