@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use syn::{Fields, File, Item};
 
-use crate::fixups::{Applied, JSON_LINES_STREAMS};
+use crate::fixups::Applied;
 use crate::spec::SpecFile;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -97,20 +97,7 @@ pub struct Response {
     pub error_status: Vec<String>,
 }
 
-/// What a byte-stream answer carries; the facade decodes it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Stream {
-    /// One JSON document per line, each of `item` (a type in `types`, or
-    /// `serde_json::Value` when the spec does not say).
-    JsonLines { item: String },
-    /// stdout/stderr frames (or raw bytes when a TTY is allocated).
-    Multiplexed,
-    /// Opaque bytes (tar archives).
-    Bytes,
-    /// A switched protocol (`tcp`, `websocket`, `h2c`).
-    Upgrade { protocol: String },
-}
+pub use crate::fixups::Stream;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TypeDef {
@@ -203,7 +190,7 @@ pub fn build(
             rust_method,
             builder,
             send_type,
-        ));
+        )?);
     }
 
     let mut types = Vec::new();
@@ -535,7 +522,7 @@ fn operation(
     rust_method: String,
     builder: Vec<(String, String, bool)>,
     send_type: String,
-) -> Operation {
+) -> Result<Operation, String> {
     let strings = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
             .map(|a| {
@@ -620,13 +607,13 @@ fn operation(
         .into_iter()
         .partition(|c| c.starts_with('1') || c.starts_with('2'));
 
-    let stream = stream_kind(id, &produces, &send_type, op);
+    let stream = stream_kind(openapi, op, &send_type)?;
     let description = op
         .op
         .get("description")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    Operation {
+    Ok(Operation {
         operation_id: id.to_string(),
         method: op.method.to_uppercase(),
         path: op.path.to_string(),
@@ -653,7 +640,7 @@ fn operation(
         },
         consumes,
         produces,
-    }
+    })
 }
 
 fn spec_type(p: &Value) -> String {
@@ -680,54 +667,34 @@ fn openapi_request_media_type(openapi: &Value, path: &str, method: &str) -> Opti
     content.keys().next().cloned()
 }
 
+/// What the rules recorded about the operation's success body, with a JSON
+/// lines item named by its Rust type. A byte-stream or upgrade answer that no
+/// rule described is an error: the facade could not decode it.
 fn stream_kind(
-    id: &str,
-    produces: &[String],
-    send_type: &str,
+    openapi: &Value,
     op: &crate::spec::SpecOperation<'_>,
-) -> Option<Stream> {
-    if send_type.contains("Upgraded") {
-        let protocol = crate::fixups::UPGRADE_PROTOCOLS
-            .iter()
-            .find(|(op_id, _)| *op_id == id)
-            .map_or("tcp", |(_, p)| p);
-        return Some(Stream::Upgrade {
-            protocol: protocol.to_string(),
-        });
-    }
-    if send_type != "ByteStream" {
-        return None;
-    }
-    if let Some((_, item)) = JSON_LINES_STREAMS.iter().find(|(op_id, _)| *op_id == id) {
-        let item = match item {
-            Some(name) => name.to_upper_camel_case(),
-            None => spec_response_item(op).unwrap_or_else(|| "serde_json::Value".into()),
-        };
-        return Some(Stream::JsonLines { item });
-    }
-    if produces
-        .iter()
-        .any(|p| p.contains("ndjson") || p.contains("json-seq"))
-    {
-        let item = spec_response_item(op).unwrap_or_else(|| "serde_json::Value".into());
-        return Some(Stream::JsonLines { item });
-    }
-    if produces
-        .iter()
-        .any(|p| p.contains("raw-stream") || p.contains("multiplexed"))
-    {
-        return Some(Stream::Multiplexed);
-    }
-    Some(Stream::Bytes)
-}
-
-/// The component a success response's schema names (`EventMessage`).
-fn spec_response_item(op: &crate::spec::SpecOperation<'_>) -> Option<String> {
-    let responses = op.op.get("responses")?.as_object()?;
-    responses
-        .iter()
-        .filter(|(c, _)| c.starts_with('2'))
-        .find_map(|(_, r)| r.pointer("/schema/$ref")?.as_str())
-        .and_then(|r| r.strip_prefix("#/definitions/"))
-        .map(|n| n.to_upper_camel_case())
+    send_type: &str,
+) -> Result<Option<Stream>, String> {
+    let recorded = openapi
+        .get("paths")
+        .and_then(|p| p.get(op.path))
+        .and_then(|item| item.get(op.method))
+        .and_then(crate::fixups::recorded_stream);
+    let stream = match recorded {
+        Some(Stream::JsonLines { item }) if item.is_empty() => Stream::JsonLines {
+            item: "serde_json::Value".into(),
+        },
+        Some(Stream::JsonLines { item }) => Stream::JsonLines {
+            item: item.to_upper_camel_case(),
+        },
+        Some(other) => other,
+        None if send_type == "ByteStream" || send_type.contains("Upgraded") => {
+            return Err(format!(
+                "{}: answers `{send_type}` but no rule recorded what the stream carries",
+                op.describe()
+            ));
+        }
+        None => return Ok(None),
+    };
+    Ok(Some(stream))
 }

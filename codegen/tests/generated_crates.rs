@@ -134,3 +134,40 @@ fn every_send_uses_the_shared_exchange() {
         );
     }
 }
+
+/// Container and service output is multiplexed stdout/stderr in every
+/// version, whatever the spec declares (v1.40–v1.41 declare no media type for
+/// the logs endpoints: rule `logs_declare_no_media_type`), and the model says
+/// so, so that the facade frames it instead of decoding a JSON string.
+#[test]
+fn output_streams_are_multiplexed_in_every_version() {
+    for (version, _) in discover(&root().join("specs")).unwrap() {
+        let model_path = root()
+            .join("crates")
+            .join(version.crate_name())
+            .join("api-model.json");
+        let text = std::fs::read_to_string(&model_path).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let operations = json["model"]["operations"].as_array().unwrap();
+        for id in [
+            "ContainerLogs",
+            "ServiceLogs",
+            "TaskLogs",
+            "ContainerAttach",
+            "ExecStart",
+        ] {
+            let op = operations
+                .iter()
+                .find(|o| o["operation_id"] == id)
+                .unwrap_or_else(|| panic!("v{version}: no {id}"));
+            assert_eq!(
+                op["response"]["stream"]["kind"], "multiplexed",
+                "v{version}: {id}"
+            );
+            assert_eq!(
+                op["response"]["rust_type"], "ByteStream",
+                "v{version}: {id}"
+            );
+        }
+    }
+}

@@ -13,10 +13,31 @@ mod operations;
 mod schemas;
 mod walk;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use operations::{JSON_LINES_STREAMS, UPGRADE_PROTOCOLS};
+pub use operations::{JSON_LINES_STREAMS, UPGRADE_PROTOCOLS, recorded_stream};
+
+/// The operation extension in which the rules record what a streaming
+/// operation's success body carries ([`Stream`]).
+pub const STREAM_EXTENSION: &str = "x-dea-stream";
+
+/// What a byte-stream answer carries, as the rules decided it; the facade
+/// decodes it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Stream {
+    /// One JSON document per line. In the document, `item` names the component
+    /// schema of one line (empty when the spec does not say); in the API model,
+    /// its Rust type (or `serde_json::Value`).
+    JsonLines { item: String },
+    /// stdout/stderr frames (or raw bytes when a TTY is allocated).
+    Multiplexed,
+    /// Opaque bytes (tar archives, `/_ping`'s text).
+    Bytes,
+    /// A switched protocol (`tcp`, `websocket`, `h2c`).
+    Upgrade { protocol: String },
+}
 
 /// Facts about the original Swagger 2.0 document that the conversion loses.
 #[derive(Debug, Default)]
@@ -58,6 +79,7 @@ pub struct Fixup {
 pub const RULES: &[Fixup] = &[
     operations::INLINE_SHARED_REQUEST_BODIES,
     operations::ONE_REQUEST_MEDIA_TYPE,
+    operations::LOGS_DECLARE_NO_MEDIA_TYPE,
     operations::STREAMS_ARE_BYTES,
     operations::ONE_SUCCESS_RESPONSE,
     operations::ERRORS_ARE_TYPED,

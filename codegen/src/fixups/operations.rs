@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::walk::{OperationMut, for_each_operation};
-use super::{Fixup, SwaggerFacts};
+use super::{Fixup, STREAM_EXTENSION, Stream, SwaggerFacts};
 
 /// Operations whose success body is a stream of JSON documents, one per line,
 /// and the schema of one line. The specs do not say so: they give these
@@ -39,6 +39,38 @@ fn binary_schema() -> Value {
 
 fn is_success(code: &str) -> bool {
     code == "101" || code.starts_with('2')
+}
+
+/// Records on an operation what its success body carries, as the rules decided
+/// it ([`STREAM_EXTENSION`]); the API model reads it back, nothing re-derives it.
+fn record_stream(op: &mut Map<String, Value>, stream: &Stream) {
+    op.insert(
+        STREAM_EXTENSION.into(),
+        serde_json::to_value(stream).expect("a stream kind serialises"),
+    );
+}
+
+/// What the rules recorded about an operation's success body.
+pub fn recorded_stream(op: &Value) -> Option<Stream> {
+    serde_json::from_value(op.get(STREAM_EXTENSION)?.clone()).ok()
+}
+
+/// The component a success response's schema names (`EventMessage`), in the
+/// converted document.
+fn response_component(op: &Map<String, Value>) -> Option<String> {
+    let responses = op.get("responses")?.as_object()?;
+    responses
+        .iter()
+        .filter(|(c, _)| c.starts_with('2'))
+        .flat_map(|(_, r)| {
+            r.get("content")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+        })
+        .find_map(|(_, media)| media.pointer("/schema/$ref")?.as_str())
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        .map(str::to_owned)
 }
 
 pub(super) const INLINE_SHARED_REQUEST_BODIES: Fixup = Fixup {
@@ -115,47 +147,141 @@ pub(super) const STREAMS_ARE_BYTES: Fixup = Fixup {
     why: "Streaming answers (logs, attach, exec, export, archives, image tars, \
           events, stats, pull/push/build/load progress) have no schema or the \
           schema of one item, so progenitor would discard or mis-decode the body. \
-          They become byte streams; the facade frames and decodes them.",
+          They become byte streams; the facade frames and decodes them. What each \
+          stream carries (JSON lines of which item, multiplexed output, opaque \
+          bytes) is recorded on the operation for the API model.",
     apply: |doc, facts| {
         let mut touched = Vec::new();
         for_each_operation(doc, |op| {
-            if !is_stream(op, facts) {
+            if op.op.contains_key(STREAM_EXTENSION) {
+                // An earlier rule already decided (and made it a stream).
                 return;
             }
-            let Some(responses) = op.op.get_mut("responses").and_then(Value::as_object_mut) else {
-                return;
-            };
-            for (code, response) in responses.iter_mut() {
-                if !code.starts_with('2') {
-                    continue;
-                }
-                if let Some(r) = response.as_object_mut() {
-                    r.insert(
-                        "content".into(),
-                        json!({ OCTET_STREAM: { "schema": binary_schema() } }),
-                    );
-                }
+            if let Some(stream) = stream_of(op, facts) {
+                make_success_bytes(op.op);
+                record_stream(op.op, &stream);
+                touched.push(op.id.clone());
+            } else if answers_text_only(op.op) {
+                // progenitor answers any non-JSON body as a byte stream
+                // (`/_ping`'s `text/plain` "OK"); say so.
+                record_stream(op.op, &Stream::Bytes);
+                touched.push(op.id.clone());
             }
-            touched.push(op.id.clone());
         });
         touched
     },
 };
 
-/// Whether an operation's success body is a stream rather than one document.
-fn is_stream(op: &OperationMut<'_>, facts: &SwaggerFacts) -> bool {
-    if JSON_LINES_STREAMS.iter().any(|(id, _)| *id == op.id) {
-        return true;
-    }
-    // An operation that declares only non-JSON, non-text media types answers
-    // bytes: tar archives, raw or multiplexed streams, ndjson.
-    match facts.produces.get(&op.id) {
-        Some(produces) if !produces.is_empty() => produces
+/// Whether `op` has a 2xx body and none of its 2xx media types is JSON.
+fn answers_text_only(op: &Map<String, Value>) -> bool {
+    let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+        return false;
+    };
+    let media: Vec<&String> = responses
+        .iter()
+        .filter(|(c, _)| c.starts_with('2'))
+        .flat_map(|(_, r)| {
+            r.get("content")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+        })
+        .map(|(mt, _)| mt)
+        .collect();
+    !media.is_empty()
+        && media
             .iter()
-            .all(|mt| !mt.starts_with(JSON) && !mt.starts_with("text/plain")),
-        _ => false,
+            .all(|mt| !mt.starts_with(JSON) || mt.contains("json-seq"))
+}
+
+/// Every 2xx answer of `op` becomes raw bytes.
+fn make_success_bytes(op: &mut Map<String, Value>) {
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (code, response) in responses.iter_mut() {
+        if !code.starts_with('2') {
+            continue;
+        }
+        if let Some(r) = response.as_object_mut() {
+            r.insert(
+                "content".into(),
+                json!({ OCTET_STREAM: { "schema": binary_schema() } }),
+            );
+        }
     }
 }
+
+/// What an operation's success body is, when it is a stream rather than one
+/// JSON document: the table of JSON-lines streams first, then the operation's
+/// own `produces` (only non-JSON, non-text media types make a stream).
+fn stream_of(op: &OperationMut<'_>, facts: &SwaggerFacts) -> Option<Stream> {
+    if let Some((_, item)) = JSON_LINES_STREAMS.iter().find(|(id, _)| *id == op.id) {
+        let item = item
+            .map(str::to_owned)
+            .or_else(|| response_component(op.op));
+        return Some(Stream::JsonLines {
+            item: item.unwrap_or_default(),
+        });
+    }
+    let produces = facts.produces.get(&op.id).filter(|p| !p.is_empty())?;
+    if produces.iter().any(|mt| is_document_media_type(mt)) {
+        return None;
+    }
+    Some(
+        if produces
+            .iter()
+            .any(|mt| mt.contains("ndjson") || mt.contains("json-seq"))
+        {
+            Stream::JsonLines {
+                item: response_component(op.op).unwrap_or_default(),
+            }
+        } else if produces
+            .iter()
+            .any(|mt| mt.contains("raw-stream") || mt.contains("multiplexed-stream"))
+        {
+            Stream::Multiplexed
+        } else {
+            Stream::Bytes
+        },
+    )
+}
+
+/// `application/json` and `text/plain` (with or without parameters): one
+/// document, not a stream (`application/json-seq` is a stream).
+fn is_document_media_type(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or_default().trim();
+    essence == JSON || essence == "text/plain"
+}
+
+/// Output streams that declare no media type before v1.42.
+const LOG_STREAMS: &[&str] = &["ContainerLogs", "ServiceLogs", "TaskLogs"];
+
+pub(super) const LOGS_DECLARE_NO_MEDIA_TYPE: Fixup = Fixup {
+    name: "logs_declare_no_media_type",
+    why: "Upstream bug, v1.40–v1.41: ContainerLogs, ServiceLogs and TaskLogs have \
+          no `produces` of their own, so they inherit `application/json` and \
+          `text/plain`, and their `200` schema `{type: string, format: binary}` \
+          would be decoded as one JSON string. The body is the multiplexed (or, \
+          with a TTY, raw) output stream of attach; v1.42 added \
+          `produces: [application/vnd.docker.raw-stream, \
+          application/vnd.docker.multiplexed-stream]` to all three (CHANGELOG, \
+          v1.42: these endpoints now set that Content-Type). They become \
+          multiplexed byte streams, as from v1.42 on.",
+    apply: |doc, facts| {
+        let mut touched = Vec::new();
+        for_each_operation(doc, |op| {
+            let declares = facts.produces.get(&op.id).is_some_and(|p| !p.is_empty());
+            if !LOG_STREAMS.contains(&op.id.as_str()) || declares {
+                return;
+            }
+            make_success_bytes(op.op);
+            record_stream(op.op, &Stream::Multiplexed);
+            touched.push(op.id.clone());
+        });
+        touched
+    },
+};
 
 pub(super) const ONE_SUCCESS_RESPONSE: Fixup = Fixup {
     name: "one_success_response",
@@ -195,6 +321,21 @@ pub(super) const ONE_SUCCESS_RESPONSE: Fixup = Fixup {
                     changed = true;
                 }
             }
+            if keep == "101" {
+                let protocol = UPGRADE_PROTOCOLS
+                    .iter()
+                    .find(|(id, _)| *id == op.id)
+                    .map_or("tcp", |(_, p)| p);
+                record_stream(
+                    op.op,
+                    &Stream::Upgrade {
+                        protocol: protocol.into(),
+                    },
+                );
+            }
+            let Some(responses) = op.op.get_mut("responses").and_then(Value::as_object_mut) else {
+                return;
+            };
             if keep != "101" && keep != "2XX" {
                 let response = responses.remove(&keep).unwrap_or(Value::Null);
                 responses.insert("2XX".into(), response);

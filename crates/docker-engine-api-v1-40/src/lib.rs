@@ -14296,7 +14296,7 @@ pub mod builder {
         ///Sends a `GET` request to `/containers/{id}/logs`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<::std::string::String>, Error<types::ErrorResponse>> {
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
             let Self {
                 client,
                 id,
@@ -14331,10 +14331,6 @@ pub mod builder {
             let mut request = client
                 .client
                 .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
                 .query(&progenitor_client::QueryParam::new("follow", &follow))
                 .query(&progenitor_client::QueryParam::new("since", &since))
                 .query(&progenitor_client::QueryParam::new("stderr", &stderr))
@@ -14347,10 +14343,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_logs",
             };
-            ResponseValue::from_response(
+            Ok(
+                ResponseValue::stream(
                     super::exchange(client, request, &info, false).await?,
-                )
-                .await
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_changes`]
@@ -21797,7 +21794,7 @@ pub mod builder {
         ///Sends a `GET` request to `/services/{id}/logs`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<::std::string::String>, Error<types::ErrorResponse>> {
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
             let Self {
                 client,
                 id,
@@ -21832,10 +21829,6 @@ pub mod builder {
             let mut request = client
                 .client
                 .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
                 .query(&progenitor_client::QueryParam::new("details", &details))
                 .query(&progenitor_client::QueryParam::new("follow", &follow))
                 .query(&progenitor_client::QueryParam::new("since", &since))
@@ -21848,10 +21841,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_logs",
             };
-            ResponseValue::from_response(
+            Ok(
+                ResponseValue::stream(
                     super::exchange(client, request, &info, false).await?,
-                )
-                .await
+                ),
+            )
         }
     }
     /**Builder for [`Client::task_list`]
@@ -22100,7 +22094,7 @@ pub mod builder {
         ///Sends a `GET` request to `/tasks/{id}/logs`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<::std::string::String>, Error<types::ErrorResponse>> {
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
             let Self {
                 client,
                 id,
@@ -22135,10 +22129,6 @@ pub mod builder {
             let mut request = client
                 .client
                 .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
                 .query(&progenitor_client::QueryParam::new("details", &details))
                 .query(&progenitor_client::QueryParam::new("follow", &follow))
                 .query(&progenitor_client::QueryParam::new("since", &since))
@@ -22151,10 +22141,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_logs",
             };
-            ResponseValue::from_response(
+            Ok(
+                ResponseValue::stream(
                     super::exchange(client, request, &info, false).await?,
-                )
-                .await
+                ),
+            )
         }
     }
     /**Builder for [`Client::secret_list`]

@@ -14864,7 +14864,7 @@ pub mod builder {
         ///Sends a `GET` request to `/containers/{id}/logs`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<::std::string::String>, Error<types::ErrorResponse>> {
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
             let Self {
                 client,
                 id,
@@ -14899,10 +14899,6 @@ pub mod builder {
             let mut request = client
                 .client
                 .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
                 .query(&progenitor_client::QueryParam::new("follow", &follow))
                 .query(&progenitor_client::QueryParam::new("since", &since))
                 .query(&progenitor_client::QueryParam::new("stderr", &stderr))
@@ -14915,10 +14911,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_logs",
             };
-            ResponseValue::from_response(
+            Ok(
+                ResponseValue::stream(
                     super::exchange(client, request, &info, false).await?,
-                )
-                .await
+                ),
+            )
         }
     }
     /**Builder for [`Client::container_changes`]
@@ -22393,7 +22390,7 @@ pub mod builder {
         ///Sends a `GET` request to `/services/{id}/logs`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<::std::string::String>, Error<types::ErrorResponse>> {
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
             let Self {
                 client,
                 id,
@@ -22428,10 +22425,6 @@ pub mod builder {
             let mut request = client
                 .client
                 .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
                 .query(&progenitor_client::QueryParam::new("details", &details))
                 .query(&progenitor_client::QueryParam::new("follow", &follow))
                 .query(&progenitor_client::QueryParam::new("since", &since))
@@ -22444,10 +22437,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_logs",
             };
-            ResponseValue::from_response(
+            Ok(
+                ResponseValue::stream(
                     super::exchange(client, request, &info, false).await?,
-                )
-                .await
+                ),
+            )
         }
     }
     /**Builder for [`Client::task_list`]
@@ -22696,7 +22690,7 @@ pub mod builder {
         ///Sends a `GET` request to `/tasks/{id}/logs`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<::std::string::String>, Error<types::ErrorResponse>> {
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
             let Self {
                 client,
                 id,
@@ -22731,10 +22725,6 @@ pub mod builder {
             let mut request = client
                 .client
                 .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
                 .query(&progenitor_client::QueryParam::new("details", &details))
                 .query(&progenitor_client::QueryParam::new("follow", &follow))
                 .query(&progenitor_client::QueryParam::new("since", &since))
@@ -22747,10 +22737,11 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_logs",
             };
-            ResponseValue::from_response(
+            Ok(
+                ResponseValue::stream(
                     super::exchange(client, request, &info, false).await?,
-                )
-                .await
+                ),
+            )
         }
     }
     /**Builder for [`Client::secret_list`]
