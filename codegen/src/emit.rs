@@ -262,12 +262,36 @@ pub fn facade_versions(versions: &[ApiVersion]) -> OutputFile {
         .iter()
         .map(|v| {
             format!(
-                " The typed client of API v{v}, when the daemon serves v{v} \
-                 (its maximum is {v} or newer). Fails with \
-                 [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise."
+                " The typed client of API v{v}, exactly: its types and its `/v{v}` \
+                 prefix, when the daemon serves v{v} (its maximum is v{v} or newer). \
+                 Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) \
+                 when v{v} is newer than the daemon's maximum (or than the version \
+                 pinned with `DOCKER_API_VERSION`)."
             )
         })
         .collect();
+    let latest_accessor = latest.map(|v| {
+        let ident = format_ident!("{}", v.ident());
+        let (major, minor) = (v.major, v.minor);
+        let doc = format!(
+            " The client with the newest compiled-in types ([`latest`](crate::latest), \
+             v{v}) speaking the version agreed with the daemon: works with every \
+             daemon that serves API {oldest} or newer. Against a daemon older than \
+             v{v} it speaks the daemon's version with v{v}'s types, as the official \
+             Go client does: requests carry only the fields you set, and answers \
+             decode without the fields the daemon does not send. For the exact \
+             types of one version, use an accessor such as `v1_47()`.",
+            oldest = versions[0]
+        );
+        quote! {
+            #[doc = #doc]
+            #[cfg(feature = "latest")]
+            pub async fn latest(&self) -> Result<#ident::Client, crate::Error> {
+                let spoken = self.speaks_with(ApiVersion::new(#major, #minor)).await?;
+                Ok(#ident::Client::new_with_client(&self.versioned_url(spoken), self.http().clone()))
+            }
+        }
+    });
     let latest_tokens = latest.map(|v| {
         let lib = format_ident!("{}", v.lib_name());
         let doc = format!(" The newest API version with a generated crate (v{v}).");
@@ -310,11 +334,12 @@ pub fn facade_versions(versions: &[ApiVersion]) -> OutputFile {
         }
 
         impl VersionedClient {
-            /// The client of `version` if it is compiled in, for `base_url`
-            /// (`http://host[:port]`, no version prefix).
-            pub(crate) fn new(version: ApiVersion, base_url: &str, http: reqwest::Client) -> Option<Self> {
-                let url = format!("{base_url}/v{version}");
-                match (version.major, version.minor) {
+            /// The client with the types of version `types` (if it is compiled
+            /// in) that speaks version `spoken` (the `/vX.Y` prefix of its
+            /// requests) to `base_url` (`http://host[:port]`, no prefix).
+            pub(crate) fn new(types: ApiVersion, spoken: ApiVersion, base_url: &str, http: reqwest::Client) -> Option<Self> {
+                let url = format!("{base_url}/v{spoken}");
+                match (types.major, types.minor) {
                     #(
                         #[cfg(feature = #features)]
                         (#majors, #minors) => Some(Self::#variants(#idents::Client::new_with_client(&url, http))),
@@ -326,12 +351,24 @@ pub fn facade_versions(versions: &[ApiVersion]) -> OutputFile {
                 }
             }
 
-            /// The API version this client speaks.
-            pub fn version(&self) -> ApiVersion {
+            /// The version of this client's types: the generated crate it
+            /// comes from (its variant).
+            pub fn types_version(&self) -> ApiVersion {
                 match *self {
                     #(
                         #[cfg(feature = #features)]
                         Self::#variants(_) => ApiVersion::new(#majors, #minors),
+                    )*
+                }
+            }
+
+            /// The base URL of its requests, `/vX.Y` prefix included.
+            pub(crate) fn base_url(&self) -> &str {
+                use progenitor_client::ClientInfo as _;
+                match self {
+                    #(
+                        #[cfg(feature = #features)]
+                        Self::#variants(c) => c.baseurl(),
                     )*
                 }
             }
@@ -347,6 +384,8 @@ pub fn facade_versions(versions: &[ApiVersion]) -> OutputFile {
                     Ok(#idents::Client::new_with_client(&self.versioned_url(version), self.http().clone()))
                 }
             )*
+
+            #latest_accessor
         }
 
         #(
@@ -434,6 +473,12 @@ pub fn facade_manifest(current: &str, versions: &[ApiVersion]) -> Result<OutputF
         .iter()
         .map(|v| format!("\"{}\"", v.ident()))
         .collect();
+    // `latest` too, so that `all-versions` alone (without default features)
+    // still has `docker_engine_api::latest` and `Docker::latest`.
+    let mut all = all;
+    if !versions.is_empty() {
+        all.insert(0, "\"latest\"".to_string());
+    }
     features.push_str(&format!("all-versions = [{}]\n", all.join(", ")));
 
     let mut deps = String::new();

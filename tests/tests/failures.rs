@@ -5,7 +5,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use docker_engine_api::{ByteStreamExt, Config, Docker, ErrorKind, Host, v1_44};
+use docker_engine_api::{ByteStreamExt, Config, Docker, ErrorKind, Host, latest};
 use docker_engine_api_tests::{engine, poll_until};
 use futures_util::StreamExt;
 
@@ -176,7 +176,7 @@ async fn many_requests_leave_no_file_descriptor_behind() {
             "10,000 sequential pings: {before} → {sequential} fds"
         );
 
-        let api = docker.v1_44().await.unwrap();
+        let api = docker.latest().await.unwrap();
         let calls = (0..1_000).map(|_| {
             let api = api.clone();
             async move { api.system_ping().send().await.map(drop) }
@@ -191,7 +191,7 @@ async fn many_requests_leave_no_file_descriptor_behind() {
 }
 
 /// `NEventsListener` of `/info`: how many event streams the daemon serves.
-async fn event_listeners(api: &v1_44::Client) -> i64 {
+async fn event_listeners(api: &latest::Client) -> i64 {
     api.system_info()
         .send()
         .await
@@ -204,7 +204,7 @@ async fn event_listeners(api: &v1_44::Client) -> i64 {
 #[tokio::test]
 async fn dropping_a_stream_closes_its_connection() {
     let docker = engine("28").docker();
-    let api = docker.v1_44().await.unwrap();
+    let api = docker.latest().await.unwrap();
     let baseline = event_listeners(&api).await;
     let events = api
         .system_events()

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use docker_engine_api::{
     AttachOptions, ByteStreamExt, Config, Docker, ErrorKind, LogOutput, ResponseExt, TlsSettings,
-    body_from_reader, v1_44,
+    body_from_reader, latest,
 };
 use docker_engine_api_tests::private_daemon::PrivateDaemon;
 use docker_engine_api_tests::{BASE_IMAGE, engine, last_item, poll_until};
@@ -126,7 +126,7 @@ async fn a_tls_engine_with_client_certificates() {
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log_tail()));
     assert_eq!(negotiated.daemon_max.unwrap().to_string(), "1.51");
-    let api = docker.v1_44().await.unwrap();
+    let api = docker.latest().await.unwrap();
     let version = api.system_version().send().await.unwrap().into_inner();
     assert_eq!(version.api_version.as_deref(), Some("1.51"));
 
@@ -177,7 +177,7 @@ async fn a_tls_engine_with_client_certificates() {
 
 /// Copies the base image from engine 28 into a private daemon, streaming.
 async fn copy_base_image(to: &Docker) {
-    let from = engine("28").docker().v1_44().await.unwrap();
+    let from = engine("28").docker().latest().await.unwrap();
     let tar = from
         .image_get()
         .name(BASE_IMAGE)
@@ -186,7 +186,7 @@ async fn copy_base_image(to: &Docker) {
         .unwrap()
         .into_inner()
         .into_async_read();
-    let api = to.v1_44().await.unwrap();
+    let api = to.latest().await.unwrap();
     let mut progress = api
         .image_load()
         .quiet(true)
@@ -201,13 +201,13 @@ async fn copy_base_image(to: &Docker) {
     }
 }
 
-async fn start_container(api: &v1_44::Client, cmd: &[&str], stdin: bool) -> String {
-    let body = v1_44::types::ContainerCreateBody {
+async fn start_container(api: &latest::Client, cmd: &[&str], stdin: bool) -> String {
+    let body = latest::types::ContainerCreateBody {
         image: Some(BASE_IMAGE.into()),
         cmd: Some(cmd.iter().map(|s| s.to_string()).collect()),
         open_stdin: Some(stdin),
         attach_stdin: Some(stdin),
-        host_config: Some(v1_44::types::HostConfig {
+        host_config: Some(latest::types::HostConfig {
             network_mode: Some("none".into()),
             ..Default::default()
         }),
@@ -239,7 +239,7 @@ async fn streams_end_with_an_error_when_the_daemon_dies() {
     let mut daemon = PrivateDaemon::start(&engine("28"), &[]).await;
     let docker = daemon.docker();
     copy_base_image(&docker).await;
-    let api = docker.v1_44().await.unwrap();
+    let api = docker.latest().await.unwrap();
 
     // A follow of logs, an events stream, an attach, an import in progress.
     let ticker = start_container(

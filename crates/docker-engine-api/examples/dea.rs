@@ -81,11 +81,19 @@ async fn run(command: Command) -> Result<i32, Error> {
     let max = negotiated
         .daemon_max
         .map_or_else(|| "unknown (pinned)".to_string(), |v| v.to_string());
+    let types = if negotiated.exact() {
+        String::new()
+    } else {
+        format!(" with the types of v{}", negotiated.types)
+    };
     if !matches!(command, Command::Version) {
-        eprintln!("API v{} (daemon serves up to v{max})", negotiated.version);
+        eprintln!(
+            "API v{}{types} (daemon serves up to v{max})",
+            negotiated.version
+        );
     }
     match command {
-        Command::Version => version(&client, &max).await,
+        Command::Version => version(&client, &max, &types).await,
         Command::Ps { all } => ps(&client, all).await,
         Command::Run { image, command } => run_container(&client, image, command).await,
         Command::Logs { follow, container } => logs(&client, &container, follow).await,
@@ -98,10 +106,10 @@ async fn run(command: Command) -> Result<i32, Error> {
     }
 }
 
-async fn version(client: &VersionedClient, max: &str) -> Result<i32, Error> {
+async fn version(client: &VersionedClient, max: &str, types: &str) -> Result<i32, Error> {
     with_api!(client, |c, api| {
         let v = c.system_version().send().await?.into_inner();
-        println!("negotiated API v{}", client.version());
+        println!("negotiated API v{}{types}", client.version());
         println!(
             "daemon API v{max} (minimum v{})",
             v.min_api_version.unwrap_or_default()

@@ -1,8 +1,7 @@
 //! Prints the daemon's events as they happen, decoded into the negotiated
 //! version's `EventMessage`. `cargo run --example events`; Ctrl-C to stop.
 
-use docker_engine_api::{ByteStreamExt, Docker, with_api};
-use futures_util::StreamExt;
+use docker_engine_api::{Docker, prelude::*, with_api};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), docker_engine_api::Error> {

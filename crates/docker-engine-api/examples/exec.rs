@@ -2,8 +2,7 @@
 //! stdin: `echo hi | cargo run --example exec -- CONTAINER cat`.
 //! End of our stdin is end of its stdin (a half-close of the connection).
 
-use docker_engine_api::{Docker, ExecStartOptions, LogOutput, v1_44};
-use futures_util::StreamExt;
+use docker_engine_api::{Docker, ExecStartOptions, LogOutput, latest as api, prelude::*};
 use tokio::io::AsyncWriteExt;
 
 #[tokio::main(flavor = "current_thread")]
@@ -12,11 +11,11 @@ async fn main() -> Result<(), docker_engine_api::Error> {
     let container = args.next().expect("usage: exec CONTAINER COMMAND...");
     let cmd: Vec<String> = args.collect();
     let docker = Docker::from_env()?;
-    let api = docker.v1_44().await?;
-    let exec = api
+    let c = docker.latest().await?;
+    let exec = c
         .container_exec()
         .id(&container)
-        .body(v1_44::types::ExecConfig {
+        .body(api::types::ExecConfig {
             attach_stdin: Some(true),
             attach_stdout: Some(true),
             attach_stderr: Some(true),
@@ -43,7 +42,7 @@ async fn main() -> Result<(), docker_engine_api::Error> {
         }
     }
     feed.abort();
-    let code = api
+    let code = c
         .exec_inspect()
         .id(&exec.id)
         .send()

@@ -3,8 +3,7 @@
 //! A failure the daemon reports in the middle of the stream (`{"error": ...}`
 //! with HTTP 200) is an error here, not a silent end.
 
-use docker_engine_api::{ByteStreamExt, Docker, RegistryAuth, registry_of_image, v1_44};
-use futures_util::StreamExt;
+use docker_engine_api::{Docker, RegistryAuth, latest as api, prelude::*, registry_of_image};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), docker_engine_api::Error> {
@@ -12,8 +11,8 @@ async fn main() -> Result<(), docker_engine_api::Error> {
         .nth(1)
         .unwrap_or_else(|| "busybox:latest".into());
     let docker = Docker::from_env()?;
-    let api = docker.v1_44().await?;
-    let mut request = api.image_create().from_image(&image);
+    let c = docker.latest().await?;
+    let mut request = c.image_create().from_image(&image);
     if let Some(auth) = RegistryAuth::from_docker_config(&registry_of_image(&image))? {
         request = request.x_registry_auth(auth.header_value());
     }
@@ -21,10 +20,17 @@ async fn main() -> Result<(), docker_engine_api::Error> {
         .send()
         .await?
         .into_inner()
-        .json_lines::<v1_44::stream_items::ImageCreate>();
+        .json_lines::<api::stream_items::ImageCreate>();
     while let Some(line) = progress.next().await {
         let line = line?;
-        let detail = line.progress.unwrap_or_default();
+        let detail = match line.progress_detail {
+            Some(d) if d.total.is_some() => format!(
+                "{}/{} bytes",
+                d.current.unwrap_or_default(),
+                d.total.unwrap_or_default()
+            ),
+            _ => String::new(),
+        };
         println!(
             "{} {} {detail}",
             line.id.unwrap_or_default(),

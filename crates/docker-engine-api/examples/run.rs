@@ -1,33 +1,33 @@
 //! The seed scenario: create a container running `echo hello world`, start it,
 //! wait for it, print its logs, remove it.
 //!
-//! `cargo run --example run -- [IMAGE]` (default image: `busybox`).
+//! `cargo run --example run -- [IMAGE]` (default image: `busybox`), with the
+//! default features: the newest compiled-in types, speaking whatever version
+//! the daemon serves (API v1.40 or newer: Docker 19.03 and later, Podman).
 
-use docker_engine_api::{Docker, LogOutput, ResponseExt, v1_44};
-use futures_util::StreamExt;
+use docker_engine_api::{Docker, LogOutput, latest as api, prelude::*};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), docker_engine_api::Error> {
     let image = std::env::args().nth(1).unwrap_or_else(|| "busybox".into());
     let docker = Docker::from_env()?;
-    // v1.44 is served by every daemon this crate supports.
-    let api = docker.v1_44().await?;
+    let c = docker.latest().await?;
 
-    let body = v1_44::types::ContainerCreateBody {
+    let body = api::types::ContainerCreateBody {
         image: Some(image),
         cmd: Some(vec!["echo".into(), "hello world".into()]),
         ..Default::default()
     };
-    let created = api.container_create().body(body).send().await?.into_inner();
-    api.container_start().id(&created.id).send().await?;
-    let exit = api
+    let created = c.container_create().body(body).send().await?.into_inner();
+    c.container_start().id(&created.id).send().await?;
+    let exit = c
         .container_wait()
         .id(&created.id)
         .send()
         .await?
         .into_inner();
 
-    let mut logs = api
+    let mut logs = c
         .container_logs()
         .id(&created.id)
         .stdout(true)
@@ -41,7 +41,7 @@ async fn main() -> Result<(), docker_engine_api::Error> {
             other => print!("{other}"),
         }
     }
-    api.container_delete().id(&created.id).send().await?;
+    c.container_delete().id(&created.id).send().await?;
     println!("exit code {}", exit.status_code);
     Ok(())
 }

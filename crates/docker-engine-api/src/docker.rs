@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::host::Host;
 use crate::version::ApiVersion;
-use crate::versions::{COMPILED, VersionedClient};
+use crate::versions::{ALL, COMPILED, VersionedClient};
 
 /// A handle on one Docker daemon: the HTTP connection pool, the daemon's
 /// address, and the API version agreed with it. Cheap to clone; clones share
@@ -25,14 +25,31 @@ struct Inner {
     negotiated: Mutex<Option<Negotiated>>,
 }
 
-/// The outcome of negotiation.
+/// The outcome of negotiation: which version the requests speak, and whose
+/// types the client of [`Docker::client`] has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Negotiated {
     /// The version every request uses (`/vX.Y` prefix).
     pub version: ApiVersion,
-    /// The daemon's maximum, from `/_ping`'s `Api-Version` header (`None` when
-    /// the version was pinned or the daemon sent no header).
+    /// The daemon's maximum, from `/_ping`'s `Api-Version` header, or from
+    /// `GET /version` when the header is missing (`None` when the version was
+    /// pinned).
     pub daemon_max: Option<ApiVersion>,
+    /// The compiled-in crate whose types [`Docker::client`] uses. Equal to
+    /// `version` when that version is compiled in; otherwise the oldest
+    /// compiled-in version above it (see [`Negotiated::exact`]).
+    pub types: ApiVersion,
+}
+
+impl Negotiated {
+    /// Whether the client's types are exactly the spoken version's. When not,
+    /// the client speaks an older version with newer types, as the official
+    /// Go client does: requests carry only the fields the caller set, and
+    /// answers decode without the fields the older daemon does not send.
+    pub fn exact(&self) -> bool {
+        self.types == self.version
+    }
 }
 
 /// What `/_ping` says about the daemon.
@@ -119,11 +136,22 @@ impl Docker {
 
     /// `HEAD /_ping` (falling back to `GET`), without a version prefix, as the
     /// official clients do: it answers whatever version the daemon serves.
+    /// An error status is an error (with the daemon's text); negotiation
+    /// still reads the headers of such an answer.
     pub async fn ping(&self) -> Result<Ping, Error> {
+        let answer = self.ping_answer().await?;
+        match answer.status {
+            None => Ok(answer.ping),
+            Some(status) => Err(Error::from_status(status, answer.text).with_host(self.host())),
+        }
+    }
+
+    /// The headers of `/_ping`, whatever its status.
+    async fn ping_answer(&self) -> Result<PingAnswer, Error> {
         let url = format!("{}/_ping", self.inner.base_url);
         let head = self.inner.http.head(&url).send().await;
         let response = match head {
-            Ok(r) if r.status().is_success() => r,
+            Ok(r) if r.status().is_success() || has_api_version(&r) => r,
             // Some proxies and old daemons refuse HEAD; GET answers the same headers.
             Ok(_) => self
                 .inner
@@ -149,14 +177,21 @@ impl Docker {
             swarm: header("swarm"),
         };
         let status = response.status();
-        if !status.is_success() {
-            let message = response.text().await.unwrap_or_default();
-            return Err(
-                Error::from_status(status.as_u16(), message.trim().to_string())
-                    .with_host(self.host()),
-            );
+        if status.is_success() {
+            return Ok(PingAnswer {
+                ping,
+                status: None,
+                text: String::new(),
+            });
         }
-        Ok(ping)
+        let body = read_capped(response, MAX_PING_BODY)
+            .await
+            .unwrap_or_default();
+        Ok(PingAnswer {
+            ping,
+            status: Some(status.as_u16()),
+            text: String::from_utf8_lossy(&body).trim().to_string(),
+        })
     }
 
     fn unreachable(&self, e: reqwest::Error) -> Error {
@@ -181,11 +216,15 @@ impl Docker {
     ///
     /// The rules of the official Go client, except that failures are
     /// returned: a pinned version (`DOCKER_API_VERSION`) is used as is; else
-    /// the daemon's maximum (`Api-Version` of `/_ping`) is capped to the
-    /// newest version compiled in, and stepped down to the newest compiled-in
-    /// version not above it. An empty header means "the newest"; an
-    /// unparsable one, or a daemon older than every compiled-in version, is
-    /// an error that says so.
+    /// the daemon's maximum (`Api-Version` of `/_ping`, read even from an
+    /// error answer; when the header is missing or empty, `ApiVersion` of
+    /// `GET /version`) is capped to the newest version compiled in and
+    /// stepped down to the newest compiled-in version not above it. When
+    /// every compiled-in version is newer than the daemon, the daemon's own
+    /// version is spoken with the oldest compiled-in crate's types
+    /// ([`Negotiated::exact`] is then false). A daemon older than the oldest
+    /// version this client has a crate for (v1.40) is a
+    /// [`ErrorKind::VersionTooOld`] error.
     pub async fn negotiate(&self) -> Result<Negotiated, Error> {
         if let Some(done) = *self.lock() {
             return Ok(done);
@@ -195,31 +234,104 @@ impl Docker {
 
     /// Negotiates again (after a daemon upgrade, say) and caches the result.
     pub async fn renegotiate(&self) -> Result<Negotiated, Error> {
-        let outcome = match self.inner.pinned {
-            Some(version) => Negotiated {
-                version,
-                daemon_max: None,
-            },
+        let (offer, daemon_max) = match self.inner.pinned {
+            Some(version) => (Offer::Pinned(version), None),
             None => {
-                let ping = self.ping().await?;
-                let daemon_max = match ping.api_version.as_deref().map(str::trim) {
-                    None | Some("") => None,
-                    Some(v) => Some(v.parse::<ApiVersion>().map_err(|_| {
-                        Error::new(
-                            ErrorKind::Other,
-                            format!("the daemon sent an unparsable Api-Version header `{v}`"),
-                        )
-                        .with_host(self.host())
-                    })?),
-                };
-                Negotiated {
-                    version: choose(daemon_max, COMPILED).map_err(|e| e.with_host(self.host()))?,
-                    daemon_max,
-                }
+                let max = self.daemon_max().await?;
+                (Offer::DaemonMax(max), Some(max))
             }
+        };
+        let (version, types) = choose(offer, COMPILED).map_err(|e| e.with_host(self.host()))?;
+        let outcome = Negotiated {
+            version,
+            daemon_max,
+            types,
         };
         *self.lock() = Some(outcome);
         Ok(outcome)
+    }
+
+    /// The daemon's maximum API version: `/_ping`'s `Api-Version` header
+    /// (also on an error status, which some daemons send while starting or
+    /// when a plugin fails, as the Go client reads it), else `ApiVersion` of
+    /// `GET /version`.
+    async fn daemon_max(&self) -> Result<ApiVersion, Error> {
+        let ping = self.ping_answer().await?;
+        let header = ping
+            .ping
+            .api_version
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        if let Some(v) = header {
+            return v.parse::<ApiVersion>().map_err(|_| {
+                Error::new(
+                    ErrorKind::Other,
+                    format!("the daemon sent an unparsable Api-Version header `{v}`"),
+                )
+                .with_host(self.host())
+            });
+        }
+        self.version_of_daemon().await.map_err(|e| {
+            let status = ping
+                .status
+                .map(|s| format!(" (it answered HTTP {s})"))
+                .unwrap_or_default();
+            Error::new(
+                ErrorKind::Other,
+                format!(
+                    "the daemon announced no API version: no Api-Version header on /_ping{status}, \
+                     and GET /version failed: {}",
+                    e.message()
+                ),
+            )
+            .with_host(self.host())
+        })
+    }
+
+    /// `ApiVersion` of `GET /version` without a version prefix (which every
+    /// daemon answers with its maximum).
+    async fn version_of_daemon(&self) -> Result<ApiVersion, Error> {
+        let url = format!("{}/version", self.inner.base_url);
+        let response = self
+            .inner
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        let status = response.status().as_u16();
+        let body = read_capped(response, MAX_VERSION_BODY)
+            .await
+            .map_err(|e| e.with_host(self.host()))?;
+        if !(200..300).contains(&status) {
+            let text = String::from_utf8_lossy(&body).trim().to_string();
+            return Err(Error::from_status(status, text).with_host(self.host()));
+        }
+        #[derive(serde::Deserialize)]
+        struct Version {
+            #[serde(rename = "ApiVersion")]
+            api_version: Option<String>,
+        }
+        let version: Version = serde_json::from_slice(&body)
+            .map_err(|e| Error::decode("GET /version", &body, e).with_host(self.host()))?;
+        let text = version.api_version.unwrap_or_default();
+        text.trim().parse::<ApiVersion>().map_err(|_| {
+            Error::new(
+                ErrorKind::Other,
+                format!("GET /version has no usable ApiVersion (`{text}`)"),
+            )
+            .with_host(self.host())
+        })
+    }
+
+    /// The version to speak with `types`' crate (for [`Docker::latest`]):
+    /// the negotiated daemon maximum (or the pinned version), capped at
+    /// `types`.
+    pub(crate) async fn speaks_with(&self, types: ApiVersion) -> Result<ApiVersion, Error> {
+        let negotiated = self.negotiate().await?;
+        let max = negotiated.daemon_max.unwrap_or(negotiated.version);
+        Ok(max.min(types))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Negotiated>> {
@@ -231,15 +343,20 @@ impl Docker {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The typed client of the negotiated version.
+    /// The typed client of the negotiated version: the exact crate of the
+    /// version the daemon speaks when it is compiled in, else the nearest
+    /// newer compiled-in crate speaking the daemon's version (see
+    /// [`Negotiated::exact`]). With default features (only the newest
+    /// crate), this reaches every daemon that serves API v1.40 or newer.
     pub async fn client(&self) -> Result<VersionedClient, Error> {
         let negotiated = self.negotiate().await?;
         VersionedClient::new(
+            negotiated.types,
             negotiated.version,
             &self.inner.base_url,
             self.inner.http.clone(),
         )
-        .ok_or_else(|| not_compiled(negotiated.version).with_host(self.host()))
+        .ok_or_else(|| not_compiled(negotiated.types).with_host(self.host()))
     }
 
     /// The typed client of a given version, if it is compiled in and the
@@ -247,8 +364,13 @@ impl Docker {
     /// version is simpler with `docker.v1_47()` & co).
     pub async fn client_for(&self, version: ApiVersion) -> Result<VersionedClient, Error> {
         self.require(version).await?;
-        VersionedClient::new(version, &self.inner.base_url, self.inner.http.clone())
-            .ok_or_else(|| not_compiled(version).with_host(self.host()))
+        VersionedClient::new(
+            version,
+            version,
+            &self.inner.base_url,
+            self.inner.http.clone(),
+        )
+        .ok_or_else(|| not_compiled(version).with_host(self.host()))
     }
 
     /// Checks that the daemon serves `version` (for `docker.v1_47()` & co).
@@ -277,12 +399,19 @@ impl Docker {
 }
 
 fn not_compiled(version: ApiVersion) -> Error {
+    let hint = if ALL.contains(&version) {
+        format!("enable the `v{}_{}` feature", version.major, version.minor)
+    } else {
+        format!(
+            "this client has crates for v{} … v{} only",
+            ALL[0],
+            ALL[ALL.len() - 1]
+        )
+    };
     Error::new(
         ErrorKind::InvalidConfig,
         format!(
-            "API v{version} is not compiled into this build (enable the `v{}_{}` feature; compiled in: {})",
-            version.major,
-            version.minor,
+            "API v{version} is not compiled into this build ({hint}; compiled in: {})",
             list(COMPILED)
         ),
     )
@@ -343,30 +472,90 @@ fn with_tls(
     .with_host(&config.host))
 }
 
-/// The version to use, given the daemon's maximum and the compiled-in versions.
+/// How the version to speak was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Offer {
+    /// The daemon's maximum: speak the newest version both sides have.
+    DaemonMax(ApiVersion),
+    /// `DOCKER_API_VERSION`: speak exactly this version.
+    Pinned(ApiVersion),
+}
+
+/// The version to speak and the crate whose types to use, given the offer
+/// and the compiled-in versions (oldest first).
 pub(crate) fn choose(
-    daemon_max: Option<ApiVersion>,
+    offer: Offer,
     compiled: &[ApiVersion],
-) -> Result<ApiVersion, Error> {
-    let newest = *compiled.last().ok_or_else(|| {
-        Error::new(
-            ErrorKind::InvalidConfig,
-            "no API version is compiled in: enable a `v1_NN` feature",
-        )
-    })?;
-    let Some(max) = daemon_max else {
-        return Ok(newest);
-    };
-    compiled.iter().rev().find(|v| **v <= max).copied().ok_or_else(|| {
-        Error::new(
+) -> Result<(ApiVersion, ApiVersion), Error> {
+    let oldest_supported = ALL[0];
+    let (Offer::DaemonMax(max) | Offer::Pinned(max)) = offer;
+    if max < oldest_supported {
+        let who = match offer {
+            Offer::DaemonMax(_) => format!("the daemon serves API v{max} at most"),
+            Offer::Pinned(_) => format!("DOCKER_API_VERSION asks for API v{max}"),
+        };
+        return Err(Error::new(
             ErrorKind::VersionTooOld,
             format!(
-                "the daemon serves API v{max} at most, older than the oldest version compiled in (v{}); \
-                 enable the `v{}_{}` feature or an older one",
-                compiled[0], max.major, max.minor
+                "{who}; this client supports v{oldest_supported} and newer (Docker 19.03 or newer)"
             ),
+        ));
+    }
+    let oldest = *compiled.first().ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidConfig,
+            "no API version is compiled in: enable a `v1_NN` feature (or `latest`)",
         )
+    })?;
+    // The newest compiled-in crate not above `max`, else the nearest newer one.
+    let types = compiled
+        .iter()
+        .rev()
+        .find(|v| **v <= max)
+        .copied()
+        .unwrap_or(oldest);
+    Ok(match offer {
+        Offer::Pinned(pinned) => (pinned, types),
+        // Step down to an exact crate when there is one; else speak the
+        // daemon's version with the nearest newer types.
+        Offer::DaemonMax(_) if types <= max => (types, types),
+        Offer::DaemonMax(max) => (max, types),
     })
+}
+
+/// Whether an answer carries a non-empty `Api-Version` header.
+fn has_api_version(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get("api-version")
+        .is_some_and(|v| !v.as_bytes().trim_ascii().is_empty())
+}
+
+/// `/_ping` as it was answered: its headers, and for an error status, the
+/// status and the daemon's text.
+struct PingAnswer {
+    ping: Ping,
+    status: Option<u16>,
+    text: String,
+}
+
+/// `/_ping` answers `OK`; its error text is short.
+const MAX_PING_BODY: usize = 64 * 1024;
+/// `GET /version` is a few hundred bytes.
+const MAX_VERSION_BODY: usize = 1 << 20;
+
+/// Reads a body up to `limit` bytes; a longer body is cut (negotiation only
+/// needs the start of it).
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Error::transport)? {
+        let room = limit - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() == limit {
+            break;
+        }
+    }
+    Ok(body)
 }
 
 #[cfg(test)]
@@ -382,27 +571,60 @@ mod tests {
     #[test]
     fn negotiation_rules() {
         let v = |m| ApiVersion::new(1, m);
+        let max = |m| Offer::DaemonMax(v(m));
         assert_eq!(
-            choose(Some(v(51)), SOME).unwrap(),
-            v(47),
+            choose(max(51), SOME).unwrap(),
+            (v(47), v(47)),
             "steps down to a compiled version"
         );
-        assert_eq!(choose(Some(v(47)), SOME).unwrap(), v(47));
+        assert_eq!(choose(max(47), SOME).unwrap(), (v(47), v(47)));
         assert_eq!(
-            choose(Some(v(60)), SOME).unwrap(),
-            v(52),
+            choose(max(60), SOME).unwrap(),
+            (v(52), v(52)),
             "capped to the newest compiled"
         );
-        assert_eq!(choose(None, SOME).unwrap(), v(52), "no header: newest");
-        let too_old = choose(Some(v(43)), SOME).unwrap_err();
-        assert_eq!(too_old.kind(), ErrorKind::VersionTooOld);
-        assert!(
-            too_old.message().contains("1.43") && too_old.message().contains("1.44"),
-            "{too_old}"
+        assert_eq!(
+            choose(max(41), SOME).unwrap(),
+            (v(41), v(44)),
+            "older than every compiled crate: its version, the nearest newer types"
         );
         assert_eq!(
-            choose(Some(v(50)), &[]).unwrap_err().kind(),
+            choose(max(40), &[v(55)]).unwrap(),
+            (v(40), v(55)),
+            "default features reach the oldest supported daemon"
+        );
+        let too_old = choose(max(39), SOME).unwrap_err();
+        assert_eq!(too_old.kind(), ErrorKind::VersionTooOld);
+        assert!(
+            too_old.message().contains("v1.39") && too_old.message().contains("v1.40"),
+            "names the daemon's and the oldest supported version: {too_old}"
+        );
+        assert!(!too_old.message().contains("feature"), "{too_old}");
+        assert_eq!(
+            choose(max(50), &[]).unwrap_err().kind(),
             ErrorKind::InvalidConfig
         );
+    }
+
+    #[test]
+    fn a_pinned_version_is_spoken_as_is() {
+        let v = |m| ApiVersion::new(1, m);
+        let pin = |m| Offer::Pinned(v(m));
+        assert_eq!(choose(pin(45), SOME).unwrap(), (v(45), v(44)));
+        assert_eq!(choose(pin(47), SOME).unwrap(), (v(47), v(47)));
+        assert_eq!(choose(pin(41), SOME).unwrap(), (v(41), v(44)));
+        assert_eq!(choose(pin(99), SOME).unwrap(), (v(99), v(52)));
+        let e = choose(pin(30), SOME).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::VersionTooOld);
+        assert!(e.message().contains("DOCKER_API_VERSION"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_crate_never_names_a_feature_that_does_not_exist() {
+        let e = not_compiled(ApiVersion::new(1, 39));
+        assert!(!e.message().contains("v1_39"), "{e}");
+        assert!(e.message().contains("v1.40"), "{e}");
+        let e = not_compiled(ApiVersion::new(1, 41));
+        assert!(e.message().contains("`v1_41` feature"), "{e}");
     }
 }

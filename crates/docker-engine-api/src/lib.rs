@@ -1,36 +1,44 @@
 //! A Docker Engine API client that tracks the API itself.
 //!
-//! Every Engine API version from 1.44 on has its own crate, generated from
+//! Every Engine API version from 1.40 on has its own crate, generated from
 //! Docker's official swagger file, with its exact types and operations. This
 //! facade connects to a daemon the way every Docker tool does, agrees on an API
-//! version, and hands out that version's typed client. It also owns what a
-//! generator cannot express: stream framing, connection upgrades, registry
-//! credentials, filters, and one classified [`Error`].
+//! version, and hands out a typed client. It also owns what a generator cannot
+//! express: stream framing, connection upgrades, registry credentials,
+//! filters, and one classified [`Error`].
 //!
 //! ```no_run
 //! use docker_engine_api::{Docker, Filters};
 //!
 //! # async fn run() -> Result<(), docker_engine_api::Error> {
-//! let docker = Docker::from_env()?;             // DOCKER_HOST, contexts, TLS...
-//! let api = docker.v1_52().await?;             // fails if the daemon is older
-//! let running = api
+//! let docker = Docker::from_env()?; // DOCKER_HOST, contexts, TLS...
+//! let c = docker.latest().await?; // newest types, the daemon's version
+//! let running = c
 //!     .container_list()
 //!     .filters(Filters::new().add("status", "running"))
 //!     .send()
 //!     .await?
 //!     .into_inner();
-//! for c in running {
-//!     println!("{:?} {:?}", c.id, c.names);
+//! for container in running {
+//!     println!("{:?} {:?}", container.id, container.names);
 //! }
 //! # Ok(()) }
 //! ```
 //!
-//! Version selection:
-//! - pin one version with a cargo feature (`v1_44` … `v1_52`, or `latest`)
-//!   and call `docker.v1_NN()`;
-//! - or compile several in and let [`Docker::client`] pick the newest the
-//!   daemon serves, returning a [`VersionedClient`]; [`with_api!`] writes code
-//!   once for every variant.
+//! Version selection (each version crate is a cargo feature, `v1_40` …
+//! `v1_55`; `latest` is the newest and on by default):
+//! - [`Docker::latest`] gives the newest compiled-in types speaking the
+//!   version negotiated with the daemon: it works with every daemon of API
+//!   v1.40 or newer, as the official Go client does (requests carry only the
+//!   fields you set; answers decode without the fields an older daemon does
+//!   not send);
+//! - `docker.v1_47()` & co. give one version's exact client, and a typed
+//!   error when the daemon does not serve it;
+//! - [`Docker::client`] picks, among the compiled-in versions, the exact crate
+//!   of the newest version the daemon serves (or the nearest newer one,
+//!   speaking the daemon's version: [`Negotiated::exact`] says which) and
+//!   returns a [`VersionedClient`]; [`with_api!`] writes code once for every
+//!   variant.
 
 #[cfg(feature = "tls")]
 mod tls;
@@ -45,6 +53,7 @@ mod host;
 mod json_path;
 mod streams;
 mod version;
+mod versioned;
 mod versions;
 
 pub use auth::{DOCKER_HUB, RegistryAuth, registry_of_image};
@@ -68,3 +77,18 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Er
 
 /// The types every generated client shares, whatever its version.
 pub use progenitor_client::{ByteStream, ResponseValue};
+
+/// What most programs import: `use docker_engine_api::prelude::*;` brings the
+/// extension traits that decode streaming answers (`.output()`,
+/// `.json_lines()`, `.into_async_read()`) and `StreamExt`/`TryStreamExt` to
+/// read them (`.next().await`), without a direct dependency on `futures-util`.
+pub mod prelude {
+    pub use crate::streams::{ByteStreamExt, ResponseExt};
+    pub use futures_util::{StreamExt, TryStreamExt};
+}
+
+// The README's examples are compiled as doctests (`cargo test --doc`), with
+// the features of the build: its first program with the default features.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -134,15 +134,17 @@ pub enum VersionedClient {
     V1_55(v1_55::Client),
 }
 impl VersionedClient {
-    /// The client of `version` if it is compiled in, for `base_url`
-    /// (`http://host[:port]`, no version prefix).
+    /// The client with the types of version `types` (if it is compiled
+    /// in) that speaks version `spoken` (the `/vX.Y` prefix of its
+    /// requests) to `base_url` (`http://host[:port]`, no prefix).
     pub(crate) fn new(
-        version: ApiVersion,
+        types: ApiVersion,
+        spoken: ApiVersion,
         base_url: &str,
         http: reqwest::Client,
     ) -> Option<Self> {
-        let url = format!("{base_url}/v{version}");
-        match (version.major, version.minor) {
+        let url = format!("{base_url}/v{spoken}");
+        match (types.major, types.minor) {
             #[cfg(feature = "v1_40")]
             (1u32, 40u32) => {
                 Some(Self::V1_40(v1_40::Client::new_with_client(&url, http)))
@@ -213,8 +215,9 @@ impl VersionedClient {
             }
         }
     }
-    /// The API version this client speaks.
-    pub fn version(&self) -> ApiVersion {
+    /// The version of this client's types: the generated crate it
+    /// comes from (its variant).
+    pub fn types_version(&self) -> ApiVersion {
         match *self {
             #[cfg(feature = "v1_40")]
             Self::V1_40(_) => ApiVersion::new(1u32, 40u32),
@@ -250,9 +253,47 @@ impl VersionedClient {
             Self::V1_55(_) => ApiVersion::new(1u32, 55u32),
         }
     }
+    /// The base URL of its requests, `/vX.Y` prefix included.
+    pub(crate) fn base_url(&self) -> &str {
+        use progenitor_client::ClientInfo as _;
+        match self {
+            #[cfg(feature = "v1_40")]
+            Self::V1_40(c) => c.baseurl(),
+            #[cfg(feature = "v1_41")]
+            Self::V1_41(c) => c.baseurl(),
+            #[cfg(feature = "v1_42")]
+            Self::V1_42(c) => c.baseurl(),
+            #[cfg(feature = "v1_43")]
+            Self::V1_43(c) => c.baseurl(),
+            #[cfg(feature = "v1_44")]
+            Self::V1_44(c) => c.baseurl(),
+            #[cfg(feature = "v1_45")]
+            Self::V1_45(c) => c.baseurl(),
+            #[cfg(feature = "v1_46")]
+            Self::V1_46(c) => c.baseurl(),
+            #[cfg(feature = "v1_47")]
+            Self::V1_47(c) => c.baseurl(),
+            #[cfg(feature = "v1_48")]
+            Self::V1_48(c) => c.baseurl(),
+            #[cfg(feature = "v1_49")]
+            Self::V1_49(c) => c.baseurl(),
+            #[cfg(feature = "v1_50")]
+            Self::V1_50(c) => c.baseurl(),
+            #[cfg(feature = "v1_51")]
+            Self::V1_51(c) => c.baseurl(),
+            #[cfg(feature = "v1_52")]
+            Self::V1_52(c) => c.baseurl(),
+            #[cfg(feature = "v1_53")]
+            Self::V1_53(c) => c.baseurl(),
+            #[cfg(feature = "v1_54")]
+            Self::V1_54(c) => c.baseurl(),
+            #[cfg(feature = "v1_55")]
+            Self::V1_55(c) => c.baseurl(),
+        }
+    }
 }
 impl crate::Docker {
-    /// The typed client of API v1.40, when the daemon serves v1.40 (its maximum is 1.40 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.40, exactly: its types and its `/v1.40` prefix, when the daemon serves v1.40 (its maximum is v1.40 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.40 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_40")]
     pub async fn v1_40(&self) -> Result<v1_40::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 40u32);
@@ -264,7 +305,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.41, when the daemon serves v1.41 (its maximum is 1.41 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.41, exactly: its types and its `/v1.41` prefix, when the daemon serves v1.41 (its maximum is v1.41 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.41 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_41")]
     pub async fn v1_41(&self) -> Result<v1_41::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 41u32);
@@ -276,7 +317,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.42, when the daemon serves v1.42 (its maximum is 1.42 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.42, exactly: its types and its `/v1.42` prefix, when the daemon serves v1.42 (its maximum is v1.42 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.42 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_42")]
     pub async fn v1_42(&self) -> Result<v1_42::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 42u32);
@@ -288,7 +329,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.43, when the daemon serves v1.43 (its maximum is 1.43 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.43, exactly: its types and its `/v1.43` prefix, when the daemon serves v1.43 (its maximum is v1.43 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.43 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_43")]
     pub async fn v1_43(&self) -> Result<v1_43::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 43u32);
@@ -300,7 +341,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.44, when the daemon serves v1.44 (its maximum is 1.44 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.44, exactly: its types and its `/v1.44` prefix, when the daemon serves v1.44 (its maximum is v1.44 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.44 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_44")]
     pub async fn v1_44(&self) -> Result<v1_44::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 44u32);
@@ -312,7 +353,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.45, when the daemon serves v1.45 (its maximum is 1.45 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.45, exactly: its types and its `/v1.45` prefix, when the daemon serves v1.45 (its maximum is v1.45 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.45 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_45")]
     pub async fn v1_45(&self) -> Result<v1_45::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 45u32);
@@ -324,7 +365,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.46, when the daemon serves v1.46 (its maximum is 1.46 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.46, exactly: its types and its `/v1.46` prefix, when the daemon serves v1.46 (its maximum is v1.46 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.46 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_46")]
     pub async fn v1_46(&self) -> Result<v1_46::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 46u32);
@@ -336,7 +377,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.47, when the daemon serves v1.47 (its maximum is 1.47 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.47, exactly: its types and its `/v1.47` prefix, when the daemon serves v1.47 (its maximum is v1.47 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.47 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_47")]
     pub async fn v1_47(&self) -> Result<v1_47::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 47u32);
@@ -348,7 +389,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.48, when the daemon serves v1.48 (its maximum is 1.48 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.48, exactly: its types and its `/v1.48` prefix, when the daemon serves v1.48 (its maximum is v1.48 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.48 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_48")]
     pub async fn v1_48(&self) -> Result<v1_48::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 48u32);
@@ -360,7 +401,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.49, when the daemon serves v1.49 (its maximum is 1.49 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.49, exactly: its types and its `/v1.49` prefix, when the daemon serves v1.49 (its maximum is v1.49 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.49 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_49")]
     pub async fn v1_49(&self) -> Result<v1_49::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 49u32);
@@ -372,7 +413,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.50, when the daemon serves v1.50 (its maximum is 1.50 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.50, exactly: its types and its `/v1.50` prefix, when the daemon serves v1.50 (its maximum is v1.50 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.50 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_50")]
     pub async fn v1_50(&self) -> Result<v1_50::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 50u32);
@@ -384,7 +425,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.51, when the daemon serves v1.51 (its maximum is 1.51 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.51, exactly: its types and its `/v1.51` prefix, when the daemon serves v1.51 (its maximum is v1.51 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.51 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_51")]
     pub async fn v1_51(&self) -> Result<v1_51::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 51u32);
@@ -396,7 +437,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.52, when the daemon serves v1.52 (its maximum is 1.52 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.52, exactly: its types and its `/v1.52` prefix, when the daemon serves v1.52 (its maximum is v1.52 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.52 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_52")]
     pub async fn v1_52(&self) -> Result<v1_52::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 52u32);
@@ -408,7 +449,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.53, when the daemon serves v1.53 (its maximum is 1.53 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.53, exactly: its types and its `/v1.53` prefix, when the daemon serves v1.53 (its maximum is v1.53 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.53 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_53")]
     pub async fn v1_53(&self) -> Result<v1_53::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 53u32);
@@ -420,7 +461,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.54, when the daemon serves v1.54 (its maximum is 1.54 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.54, exactly: its types and its `/v1.54` prefix, when the daemon serves v1.54 (its maximum is v1.54 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.54 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_54")]
     pub async fn v1_54(&self) -> Result<v1_54::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 54u32);
@@ -432,7 +473,7 @@ impl crate::Docker {
             ),
         )
     }
-    /// The typed client of API v1.55, when the daemon serves v1.55 (its maximum is 1.55 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) otherwise.
+    /// The typed client of API v1.55, exactly: its types and its `/v1.55` prefix, when the daemon serves v1.55 (its maximum is v1.55 or newer). Fails with [`ErrorKind::VersionTooNew`](crate::ErrorKind::VersionTooNew) when v1.55 is newer than the daemon's maximum (or than the version pinned with `DOCKER_API_VERSION`).
     #[cfg(feature = "v1_55")]
     pub async fn v1_55(&self) -> Result<v1_55::Client, crate::Error> {
         let version = ApiVersion::new(1u32, 55u32);
@@ -440,6 +481,17 @@ impl crate::Docker {
         Ok(
             v1_55::Client::new_with_client(
                 &self.versioned_url(version),
+                self.http().clone(),
+            ),
+        )
+    }
+    /// The client with the newest compiled-in types ([`latest`](crate::latest), v1.55) speaking the version agreed with the daemon: works with every daemon that serves API 1.40 or newer. Against a daemon older than v1.55 it speaks the daemon's version with v1.55's types, as the official Go client does: requests carry only the fields you set, and answers decode without the fields the daemon does not send. For the exact types of one version, use an accessor such as `v1_47()`.
+    #[cfg(feature = "latest")]
+    pub async fn latest(&self) -> Result<v1_55::Client, crate::Error> {
+        let spoken = self.speaks_with(ApiVersion::new(1u32, 55u32)).await?;
+        Ok(
+            v1_55::Client::new_with_client(
+                &self.versioned_url(spoken),
                 self.http().clone(),
             ),
         )

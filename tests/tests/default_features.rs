@@ -1,0 +1,95 @@
+//! The facade as a new user gets it: default features only (one version
+//! crate, the newest), built by its own `cargo run` in the crate directory.
+//! That invocation selects only the facade, so feature unification with this
+//! test crate (which compiles every version in) cannot add versions; cargo
+//! keeps the two feature sets apart in the shared target directory. The seed
+//! scenario (`examples/run.rs`) and `dea version` must work against every
+//! engine: the newest types speak each daemon's own version.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use docker_engine_api::{ALL, ApiVersion};
+use docker_engine_api_tests::{BASE_IMAGE, Engine, engines};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// `cargo run --quiet --example NAME -- ARGS` in the facade's directory, with
+/// the default features, against `engine`.
+fn cargo_run_example(engine: &Engine, name: &str, args: &[&str]) -> Output {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    Command::new(cargo)
+        .current_dir(workspace().join("crates/docker-engine-api"))
+        .args(["run", "--quiet", "--example", name])
+        .arg("--")
+        .args(args)
+        .env("DOCKER_HOST", &engine.docker_host)
+        .env_remove("DOCKER_API_VERSION")
+        .env_remove("DOCKER_CONTEXT")
+        .output()
+        .expect("run cargo")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn daemon_max(engine: &Engine) -> ApiVersion {
+    engine
+        .docker()
+        .ping()
+        .await
+        .unwrap_or_else(|e| panic!("engine {}: {e}", engine.name))
+        .api_version
+        .unwrap_or_else(|| panic!("engine {}: no Api-Version", engine.name))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_default_build_runs_the_seed_scenario_and_dea_on_every_engine() {
+    let newest = *ALL.last().unwrap();
+    for engine in engines() {
+        let out = cargo_run_example(&engine, "run", &[BASE_IMAGE]);
+        let (stdout, stderr) = text(&out);
+        assert!(
+            out.status.success(),
+            "engine {}: `cargo run --example run` failed:\n{stdout}{stderr}",
+            engine.name
+        );
+        assert_eq!(
+            stdout, "hello world\nexit code 0\n",
+            "engine {}: {stderr}",
+            engine.name
+        );
+
+        let out = cargo_run_example(&engine, "dea", &["version"]);
+        let (stdout, stderr) = text(&out);
+        assert!(
+            out.status.success(),
+            "engine {}: `dea version` failed:\n{stdout}{stderr}",
+            engine.name
+        );
+        let max = daemon_max(&engine).await;
+        let expected = if max < newest {
+            // Only the newest crate is compiled in: the daemon's own version,
+            // spoken with the newest types.
+            format!("negotiated API v{max} with the types of v{newest}\n")
+        } else {
+            format!("negotiated API v{newest}\n")
+        };
+        assert!(
+            stdout.starts_with(&expected),
+            "engine {}: expected {expected:?}, got:\n{stdout}{stderr}",
+            engine.name
+        );
+    }
+}
