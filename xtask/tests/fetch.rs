@@ -239,7 +239,16 @@ fn dir_source_copies_the_specs_byte_for_byte() {
     let run = scratch.fetch(&["--source", repo_specs().to_str().unwrap()]);
     run.assert_success();
     let expected = repo_spec_files();
-    assert_eq!(expected.len(), 9, "the repository's specs/ changed shape");
+    assert_eq!(
+        expected.len(),
+        scratch
+            .manifest()
+            .lines()
+            .filter(|l| l.starts_with("[specs."))
+            .count(),
+        "one committed spec per manifest entry"
+    );
+    assert!(expected.len() >= 16, "v1.40 … v1.55 at least");
     for (file, bytes) in &expected {
         assert!(scratch.read(file) == *bytes, "{file} differs");
         let version = file.trim_start_matches('v').trim_end_matches(".yaml");
@@ -381,19 +390,39 @@ fn connection_refused_is_one_clear_line() {
     assert!(scratch.snapshot() == before, "specs/ was modified");
 }
 
+/// The newest committed version and the two after it (`1.55`, `1.56`, `1.57`).
+fn newest_and_next() -> (String, String, String) {
+    let newest = repo_spec_files()
+        .keys()
+        .filter_map(|f| {
+            let v = f.trim_start_matches('v').trim_end_matches(".yaml");
+            let (major, minor) = v.split_once('.')?;
+            Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?))
+        })
+        .max()
+        .unwrap();
+    let at = |minor: u32| format!("{}.{minor}", newest.0);
+    (at(newest.1), at(newest.1 + 1), at(newest.1 + 2))
+}
+
 #[test]
 fn latest_fetches_newer_versions_and_records_them() {
-    let v152 = repo_spec_files()["v1.52.yaml"].clone();
-    let server = Server::with_repo_specs(&[("v1.53.yaml", v152.clone())]);
+    let (newest, next, after) = newest_and_next();
+    let bytes = repo_spec_files()[&format!("v{newest}.yaml")].clone();
+    let next_file = format!("v{next}.yaml");
+    let server = Server::with_repo_specs(&[(next_file.as_str(), bytes.clone())]);
     let scratch = Scratch::with_all_specs("latest");
     let manifest_before = scratch.manifest();
 
     let run = scratch.fetch(&["--latest", "--source", &server.template()]);
     run.assert_success();
-    assert!(scratch.read("v1.53.yaml") == v152);
-    assert_eq!(server.requests(), ["/v1.53.yaml", "/v1.54.yaml"]);
+    assert!(scratch.read(&next_file) == bytes);
+    assert_eq!(
+        server.requests(),
+        [format!("/v{next}.yaml"), format!("/v{after}.yaml")]
+    );
     assert!(
-        run.stdout().contains("v1.54 downloading"),
+        run.stdout().contains(&format!("v{after} downloading")),
         "{}",
         run.stdout()
     );
@@ -406,9 +435,9 @@ fn latest_fetches_newer_versions_and_records_them() {
     assert_eq!(
         added.trim(),
         format!(
-            "[specs.\"1.53\"]\nurl = \"{}\"\nsha256 = \"{}\"",
-            server.url("v1.53.yaml"),
-            sha256_hex(&v152)
+            "[specs.\"{next}\"]\nurl = \"{}\"\nsha256 = \"{}\"",
+            server.url(&next_file),
+            sha256_hex(&bytes)
         )
     );
 
