@@ -51,12 +51,12 @@ pub fn start(layout: &Layout) -> Result<Started> {
     ] {
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    fs::write(layout.containers_conf(), containers_conf(layout))?;
-    fs::write(layout.registries_conf(), REGISTRIES_CONF)?;
+    write(&layout.containers_conf(), &containers_conf(layout))?;
+    write(&layout.registries_conf(), REGISTRIES_CONF)?;
 
     let mut service = spawn_service(layout)?;
     let pid = service.id();
-    fs::write(layout.api_pidfile(), format!("{pid}\n"))?;
+    write(&layout.api_pidfile(), &format!("{pid}\n"))?;
     if let Err(e) = wait_service(layout, &mut service) {
         process::stop(pid, Duration::from_secs(10));
         return Err(e);
@@ -225,9 +225,15 @@ fn reset_boot_state_after_reboot(layout: &Layout) -> Result<()> {
                 _ => {}
             }
         }
-        fs::write(layout.podman_boot_id(), &current)?;
+        fs::create_dir_all(&layout.dir)
+            .with_context(|| format!("cannot create {}", layout.dir.display()))?;
+        write(&layout.podman_boot_id(), &current)?;
     }
     Ok(())
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The kernel's id of the current boot.
