@@ -20,6 +20,8 @@
 //! - `/run/runc`: runc's state of running containers, by container id;
 //! - `/var/lib/containers/cache`: containers/image's blob-info cache, and
 //!   `/var/cache/containers`: the lock of its short-name alias cache;
+//! - `/var/tmp`: `POST /build` and `POST /commit` make (and remove) a
+//!   temporary entry there, whatever `TMPDIR` and `image_copy_tmp_dir` say;
 //! - cgroups under `libpod_parent` (cgroupfs manager), removed with the containers.
 
 use std::fs;
