@@ -24,16 +24,55 @@ pub const BASE_IMAGE: &str = "dea-busybox:latest";
 pub struct Engine {
     pub name: String,
     pub docker_host: String,
+    /// Which daemon it is, when the project provisioned it (`None` for a
+    /// hand-written `name=host` entry: ask the daemon).
+    #[serde(default)]
+    pub kind: Option<EngineKind>,
     /// The Debian package version the engine came from, when the project
     /// provisioned it.
     #[serde(default)]
     pub package_version: Option<String>,
-    /// dockerd's log, in the engine's directory (project-provisioned engines).
+    /// The release the daemon reported when it was provisioned (`GET
+    /// /version`: `28.5.2+dfsg4`, `20.10.24+dfsg1`, `4.3.1` for Podman).
+    #[serde(default)]
+    pub engine_version: Option<String>,
+    /// The log of the API daemon (dockerd, or `podman system service`), in the
+    /// engine's directory (project-provisioned engines).
     #[serde(default)]
     pub log: Option<PathBuf>,
 }
 
+/// The daemon behind an engine's socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// dockerd.
+    Docker,
+    /// `podman system service`: Podman's Docker-compatible API.
+    Podman,
+}
+
 impl Engine {
+    /// Whether the project provisioned this engine as Podman.
+    pub fn is_podman(&self) -> bool {
+        self.kind == Some(EngineKind::Podman)
+    }
+
+    /// The Engine API version this engine's release should serve: Docker's
+    /// from [`expected_api_version`], Podman's from
+    /// [`expected_podman_api_version`]. `None` when the release is unknown (a
+    /// hand-written entry says neither kind nor release).
+    pub fn expected_api_version(&self) -> Option<ApiVersion> {
+        let release = self
+            .package_version
+            .as_deref()
+            .or(self.engine_version.as_deref())?;
+        match self.kind? {
+            EngineKind::Docker => expected_api_version(release),
+            EngineKind::Podman => expected_podman_api_version(release),
+        }
+    }
+
     pub fn docker(&self) -> Docker {
         let host =
             Host::parse(&self.docker_host).unwrap_or_else(|e| panic!("engine {}: {e}", self.name));
@@ -78,14 +117,17 @@ fn parse_engines(spec: &str) -> Vec<Engine> {
             Engine {
                 name: name.to_string(),
                 docker_host: host.to_string(),
+                kind: None,
                 package_version: None,
+                engine_version: None,
                 log: None,
             }
         })
         .collect()
 }
 
-/// The engine called `name` (`28`, `26`). Panics when it was not provided.
+/// The engine called `name` (`28`, `26`, `20`, `podman`). Panics when it was
+/// not provided.
 pub fn engine(name: &str) -> Engine {
     let all = engines();
     let names: Vec<&str> = all.iter().map(|e| e.name.as_str()).collect();
@@ -102,6 +144,7 @@ pub fn expected_api_version(docker_version: &str) -> Option<ApiVersion> {
     let major: u32 = parts.next()?.parse().ok()?;
     let minor: u32 = parts.next()?.parse().ok()?;
     let api = match (major, minor) {
+        (20, 10) => 41,
         (25, 0) => 44,
         (26, 0) => 44,
         (26, 1) => 45,
@@ -115,6 +158,21 @@ pub fn expected_api_version(docker_version: &str) -> Option<ApiVersion> {
         _ => return None,
     };
     Some(ApiVersion::new(1, api))
+}
+
+/// The Docker Engine API version a Podman release serves on its compatible
+/// socket (the `Api-Version` of `/_ping`; `Libpod-Api-Version` is the
+/// release itself). Podman 4.x answers 1.41.
+pub fn expected_podman_api_version(podman_version: &str) -> Option<ApiVersion> {
+    let major: u32 = podman_version
+        .split(['.', '+', '-', '~'])
+        .next()?
+        .parse()
+        .ok()?;
+    match major {
+        4 => Some(ApiVersion::new(1, 41)),
+        _ => None,
+    }
 }
 
 /// A name no other test run uses.
@@ -195,6 +253,78 @@ mod tests {
             expected_api_version("26.1.5+dfsg1-9+b11"),
             Some(ApiVersion::new(1, 45))
         );
+        assert_eq!(
+            expected_api_version("20.10.24+dfsg1-1+deb12u1+b6"),
+            Some(ApiVersion::new(1, 41))
+        );
+        assert_eq!(expected_api_version("20.9.0"), None);
         assert_eq!(expected_api_version("1.2"), None);
+    }
+
+    #[test]
+    fn api_versions_of_podman_releases() {
+        assert_eq!(
+            expected_podman_api_version("4.3.1+ds1-8+deb12u1+b3"),
+            Some(ApiVersion::new(1, 41))
+        );
+        assert_eq!(
+            expected_podman_api_version("4.3.1"),
+            Some(ApiVersion::new(1, 41))
+        );
+        assert_eq!(expected_podman_api_version("3.0.1"), None);
+        assert_eq!(expected_podman_api_version("x"), None);
+    }
+
+    /// What `cargo xtask engine up` writes: a Docker and a Podman engine.
+    const ENGINES_JSON: &str = r#"[
+      {"name": "20", "kind": "docker",
+       "docker_host": "unix:///w/target/engines/20/docker.sock",
+       "package_version": "20.10.24+dfsg1-1+deb12u1+b6", "engine_version": "20.10.24+dfsg1",
+       "api_version": "1.41", "min_api_version": "1.12", "pid": 2, "containerd_pid": 1,
+       "log": "/w/target/engines/20/dockerd.log",
+       "containerd_log": "/w/target/engines/20/containerd.log"},
+      {"name": "podman", "kind": "podman",
+       "docker_host": "unix:///w/target/engines/podman/podman.sock",
+       "package_version": "4.3.1+ds1-8+deb12u1+b3", "engine_version": "4.3.1",
+       "api_version": "1.41", "min_api_version": "1.24", "pid": 3,
+       "log": "/w/target/engines/podman/podman.log"}
+    ]"#;
+
+    #[test]
+    fn reads_kind_and_release_from_engines_json() {
+        let dir = std::env::temp_dir().join(format!("dea-engines-json-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("engines.json");
+        std::fs::write(&file, ENGINES_JSON).unwrap();
+        let engines = parse_engines(file.to_str().unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let (docker, podman) = (&engines[0], &engines[1]);
+        assert_eq!(docker.kind, Some(EngineKind::Docker));
+        assert!(!docker.is_podman());
+        assert_eq!(docker.engine_version.as_deref(), Some("20.10.24+dfsg1"));
+        assert_eq!(docker.expected_api_version(), Some(ApiVersion::new(1, 41)));
+        assert_eq!(podman.kind, Some(EngineKind::Podman));
+        assert!(podman.is_podman());
+        assert_eq!(podman.engine_version.as_deref(), Some("4.3.1"));
+        assert_eq!(podman.expected_api_version(), Some(ApiVersion::new(1, 41)));
+        assert_eq!(
+            podman.log.as_deref(),
+            Some(Path::new("/w/target/engines/podman/podman.log"))
+        );
+    }
+
+    #[test]
+    fn hand_written_entries_have_no_kind_or_release() {
+        let e = &parse_engines("mine=unix:///var/run/docker.sock")[0];
+        assert_eq!((e.kind, e.engine_version.as_deref()), (None, None));
+        assert!(!e.is_podman());
+        assert_eq!(e.expected_api_version(), None);
+        // An engines.json written before `kind` existed still parses.
+        let old: Vec<Engine> = serde_json::from_str(
+            r#"[{"name": "28", "docker_host": "unix:///x.sock", "package_version": "28.5.2+dfsg4-5"}]"#,
+        )
+        .unwrap();
+        assert_eq!(old[0].kind, None);
     }
 }

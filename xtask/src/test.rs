@@ -7,13 +7,13 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::engine::{self, EngineName};
+use crate::engine::{self, EngineChoice, EngineName};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Which engines to test against: 28, 26 or all.
-    #[arg(long, default_value = "all")]
-    engine: String,
+    /// Which engines to test against (all: Docker 28, 26, 20 and Podman).
+    #[arg(long, value_enum, default_value = "all")]
+    engine: EngineChoice,
     /// Leave the engines running afterwards (the next run reuses them).
     #[arg(long)]
     keep_engines: bool,
@@ -23,12 +23,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let names: Vec<EngineName> = match args.engine.as_str() {
-        "all" => EngineName::ALL.to_vec(),
-        "28" => vec![EngineName::V28],
-        "26" => vec![EngineName::V26],
-        other => bail!("--engine {other}: expected 28, 26 or all"),
-    };
+    let names = args.engine.engines();
     let already_running = running_engines();
     engine::up(&names).context("cannot start the test engines")?;
 

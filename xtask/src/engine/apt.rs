@@ -1,10 +1,12 @@
 //! Fetching Debian packages without touching the system's packages.
 //!
-//! The engines come from other Debian suites (sid, trixie) than the machine's
-//! own. A private apt configuration (own sources list, lists, caches and an
-//! empty dpkg status) resolves and downloads their packages; `dpkg -x` unpacks
-//! them into a directory. Nothing is installed, and the system's apt state is
-//! neither read nor written.
+//! The Docker engines come from Debian suites (sid, trixie, and bookworm, the
+//! machine's own, taken the same way so that what is installed on the machine
+//! does not matter). A private apt configuration (own sources list, lists,
+//! caches and an empty dpkg status) resolves and downloads their packages;
+//! `dpkg -x` unpacks them into a directory. Nothing is installed, and the
+//! system's apt state is neither read nor written. [`Apt::system`] is the
+//! machine's own apt: busybox is downloaded with it, runc and podman installed.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -188,7 +190,7 @@ impl Apt {
             .collect()
     }
 
-    /// Installs `package` on the machine (only used for runc, see engine.rs).
+    /// Installs `package` on the machine (runc and podman, see packages.rs).
     pub fn install(&self, package: &str) -> Result<()> {
         println!("apt-get install -y {package}");
         run(self

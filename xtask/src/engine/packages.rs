@@ -1,11 +1,12 @@
 //! The programs an engine runs: dockerd, containerd and docker-init unpacked from
-//! the engine's Debian suite; runc from the machine; busybox for the base image.
+//! the engine's Debian suite; runc and podman installed on the machine; busybox
+//! for the base image.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use super::EngineName;
 use super::apt::{self, Apt, Candidate};
@@ -19,7 +20,10 @@ const STAMP: &str = ".dea-packages";
 /// apt runs only when needed: the private package lists are refreshed when older
 /// than a day, and a root unpacked since the last refresh is used as it is.
 pub fn prepare_root(name: EngineName, root: &Path, cache: &Path) -> Result<String> {
-    let apt = Apt::private(&cache.join("apt").join(name.suite()), name.suite())?;
+    let suite = name
+        .suite()
+        .with_context(|| format!("engine {name} is not unpacked from Debian's archive"))?;
+    let apt = Apt::private(&cache.join("apt").join(suite), suite)?;
     let stamp = read_stamp(root);
     if apt.lists_fresh()
         && let Some((version, _, unpacked_at)) = &stamp
@@ -33,7 +37,7 @@ pub fn prepare_root(name: EngineName, root: &Path, cache: &Path) -> Result<Strin
     if !apt.lists_fresh() {
         apt.update()?;
     }
-    let debs_dir = cache.join("debs").join(name.suite());
+    let debs_dir = cache.join("debs").join(suite);
     let (docker, debs) = apt::with_update_retry(&apt, || download(&apt, &debs_dir))?;
     let names: Vec<String> = debs.iter().map(|d| file_name(d)).collect();
 
@@ -48,8 +52,7 @@ pub fn prepare_root(name: EngineName, root: &Path, cache: &Path) -> Result<Strin
     } else {
         println!(
             "engine {name}: unpacking docker.io {} from Debian {}",
-            docker.version,
-            name.suite()
+            docker.version, suite
         );
         unpack_all(&debs, root)?;
     }
@@ -60,7 +63,7 @@ pub fn prepare_root(name: EngineName, root: &Path, cache: &Path) -> Result<Strin
 }
 
 /// Resolves docker.io, containerd and the docker-init package docker.io depends
-/// on (`tini-static` in sid, `tini` in trixie), and downloads them.
+/// on (`tini-static` in sid, `tini` in trixie and bookworm), and downloads them.
 fn download(apt: &Apt, dir: &Path) -> Result<(Candidate, Vec<PathBuf>)> {
     let mut candidates = apt.candidates(&["docker.io", "containerd"])?;
     let docker = candidates[0].clone();
@@ -148,8 +151,9 @@ pub fn busybox(cache: &Path) -> Result<PathBuf> {
     Ok(binary)
 }
 
-/// Makes sure the machine's own runc is installed: the only package `up`
-/// installs on the system, because the suites' runc does not run on it.
+/// Makes sure the machine's own runc is installed: one of the two packages `up`
+/// installs on the system (with podman), because the suites' runc does not run
+/// on it. The podman engine uses it too.
 pub fn ensure_system_runc() -> Result<PathBuf> {
     if let Some(runc) = find_in_path("runc", &system_path()) {
         return Ok(runc);
@@ -157,6 +161,35 @@ pub fn ensure_system_runc() -> Result<PathBuf> {
     let apt = Apt::system();
     apt::with_update_retry(&apt, || apt.install("runc"))?;
     find_in_path("runc", &system_path()).context("runc was installed but is not on PATH")
+}
+
+/// Makes sure podman is installed on the machine (`apt-get install podman`, the
+/// machine's own suite's: 4.3.1 on Debian 12) and returns its package version.
+/// Installed rather than unpacked: rootful podman finds conmon, netavark and
+/// its other helpers at their installed paths.
+pub fn ensure_system_podman() -> Result<String> {
+    if find_in_path("podman", &system_path()).is_none() {
+        let apt = Apt::system();
+        apt::with_update_retry(&apt, || apt.install("podman"))?;
+    }
+    installed_version("podman")
+}
+
+/// The version of an installed Debian package.
+fn installed_version(package: &str) -> Result<String> {
+    let out = std::process::Command::new("dpkg-query")
+        .args(["--show", "--showformat=${Version}", package])
+        .output()
+        .context("cannot run dpkg-query")?;
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() || version.is_empty() {
+        bail!(
+            "{package} is on PATH but not installed as a Debian package ({}): \
+             remove it or install Debian's (`apt-get install {package}`)",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(version)
 }
 
 /// The PATH to search for the machine's programs: the caller's, then the usual

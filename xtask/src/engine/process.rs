@@ -135,29 +135,48 @@ fn wait_exit(pid: u32, timeout: Duration) -> bool {
     !is_alive(pid)
 }
 
-/// Kills the container shims of the containerd at `address`, and the containers
-/// they run. Shims are designed to outlive containerd; they only remain after a
-/// daemon had to be killed, and would keep containers running with nobody to stop them.
-pub fn kill_leftover_shims(address: &Path) -> usize {
-    let address = address.to_string_lossy();
+/// Kills leftover container monitors — the processes `is_leftover` picks by
+/// their command line (the container shims of one containerd, the `conmon`s
+/// and `podman container cleanup`s of one podman) — and the containers they
+/// run. Monitors are designed to outlive their daemon: they only remain after
+/// a daemon had to be killed (or, for podman, while a container's cleanup
+/// still runs), and would keep containers running with nobody to stop them.
+/// Gives them `grace` to exit by themselves first. Returns how many were killed.
+pub fn kill_leftovers(is_leftover: impl Fn(&str) -> bool, grace: Duration) -> usize {
+    let find = || -> Vec<ProcessEntry> {
+        all_processes()
+            .into_iter()
+            .filter(|p| is_leftover(&p.cmdline))
+            .collect()
+    };
+    let deadline = Instant::now() + grace;
+    let mut leftovers = find();
+    while !leftovers.is_empty() && Instant::now() < deadline {
+        sleep(Duration::from_millis(100));
+        leftovers = find();
+    }
     let processes = all_processes();
-    let shims: Vec<u32> = processes
-        .iter()
-        .filter(|p| {
-            p.cmdline.contains("containerd-shim")
-                && p.cmdline.contains(&format!("-address {address} "))
-        })
-        .map(|p| p.pid)
-        .collect();
-    for &shim in &shims {
-        // A container's first process is a child of its shim; killing it ends
-        // the container's whole pid namespace.
-        for child in processes.iter().filter(|p| p.ppid == shim) {
+    for monitor in &leftovers {
+        // A container's first process is a child of its monitor; killing it
+        // ends the container's whole pid namespace.
+        for child in processes.iter().filter(|p| p.ppid == monitor.pid) {
             signal(child.pid, libc::SIGKILL);
         }
-        signal(shim, libc::SIGKILL);
+        signal(monitor.pid, libc::SIGKILL);
     }
-    shims.len()
+    leftovers.len()
+}
+
+/// Whether a process runs whose command line `matches`.
+pub fn any(matches: impl Fn(&str) -> bool) -> bool {
+    all_processes().iter().any(|p| matches(&p.cmdline))
+}
+
+/// Whether `cmdline` (arguments separated by spaces, with a trailing space)
+/// runs `program` (its first argument's file name) and mentions `marker`.
+pub fn runs_program_with(cmdline: &str, program: &str, marker: &str) -> bool {
+    let first = cmdline.split(' ').next().unwrap_or_default();
+    Path::new(first).file_name().is_some_and(|f| f == program) && cmdline.contains(marker)
 }
 
 struct ProcessEntry {
@@ -232,6 +251,52 @@ fn unescape_mount_path(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+pub enum Failure {
+    Exited(std::process::ExitStatus),
+    TimedOut,
+}
+
+/// Polls `ready` until it holds; fails early if the process exits.
+pub fn wait_until(
+    child: &mut Child,
+    timeout: Duration,
+    mut ready: impl FnMut() -> bool,
+) -> Result<(), Failure> {
+    let started = Instant::now();
+    loop {
+        if ready() {
+            return Ok(());
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(Failure::Exited(status));
+        }
+        if started.elapsed() > timeout {
+            return Err(Failure::TimedOut);
+        }
+        sleep(Duration::from_millis(200));
+    }
+}
+
+/// Keeps the previous run's log as `<log>.1`, so that a start's log (and the
+/// tail shown when it fails) holds only that start.
+pub fn rotate_log(log: &Path) {
+    let mut previous = log.as_os_str().to_owned();
+    previous.push(".1");
+    let _ = fs::rename(log, previous);
+}
+
+/// Lines of a daemon's log shown when it fails to start.
+const LOG_TAIL_LINES: usize = 20;
+
+/// The end of a daemon's log, headed by its path, for an error message.
+pub fn log_section(log: &Path) -> String {
+    format!(
+        "--- last {LOG_TAIL_LINES} lines of {} ---\n{}",
+        log.display(),
+        log_tail(log, LOG_TAIL_LINES)
+    )
+}
+
 /// The last `n` lines of a log file, for an error message.
 pub fn log_tail(log: &Path, n: usize) -> String {
     match fs::read(log) {
@@ -252,6 +317,24 @@ mod tests {
     fn unescapes_mountinfo_paths() {
         assert_eq!(unescape_mount_path(r"/a\040b/c"), "/a b/c");
         assert_eq!(unescape_mount_path("/plain"), "/plain");
+    }
+
+    #[test]
+    fn recognises_a_program_by_its_first_argument() {
+        let conmon = "/usr/bin/conmon --api-version 1 -c abc --exit-dir /w/podman/state/exits ";
+        assert!(runs_program_with(conmon, "conmon", "/w/podman/"));
+        assert!(!runs_program_with(conmon, "conmon", "/other/podman/"));
+        // Another program naming the directory (a `tail -f` of a log) is not one.
+        assert!(!runs_program_with(
+            "tail -f /w/podman/podman.log ",
+            "conmon",
+            "/w/podman/"
+        ));
+        assert!(runs_program_with(
+            "podman --root /w/podman/storage container cleanup abc ",
+            "podman",
+            "--root /w/podman/storage "
+        ));
     }
 
     #[test]
