@@ -2,7 +2,7 @@
 //! package promises, and runs the seed scenario end to end.
 
 use docker_engine_api::{ApiVersion, Docker, Error, LogOutput, ResponseExt, with_api};
-use docker_engine_api_tests::{BASE_IMAGE, Engine, engines, expected_api_version, unique_name};
+use docker_engine_api_tests::{BASE_IMAGE, Engine, engines, unique_name};
 use futures_util::StreamExt;
 
 #[tokio::test]
@@ -44,19 +44,22 @@ async fn each_engine_reports_the_api_version_of_its_release() {
 
         // What the release should serve, from the package fetched (or, for a
         // daemon the project did not provision, the version it reports).
+        let expected = engine.expected_api_version().or_else(|| {
+            docker_engine_api_tests::expected_api_version(&engine_version)
+        });
         let release = engine
             .package_version
             .clone()
             .unwrap_or(engine_version.clone());
-        let expected = expected_api_version(&release).unwrap_or_else(|| {
+        let expected = expected.unwrap_or_else(|| {
             panic!(
-                "engine {}: no known API version for Docker {release}",
+                "engine {}: no known API version for release {release}",
                 engine.name
             )
         });
         assert_eq!(
             header, expected,
-            "engine {} (Docker {release})",
+            "engine {} (release {release})",
             engine.name
         );
         assert!(
@@ -68,19 +71,45 @@ async fn each_engine_reports_the_api_version_of_its_release() {
 }
 
 #[tokio::test]
-async fn provisioned_engines_are_docker_28_and_26() {
-    // The project's own engines: API 1.51 and 1.45, the two ends the tests rely on.
+async fn provisioned_engines_negotiate_their_own_version_exactly() {
+    // The project's own engines: API 1.51, 1.45 and 1.41 (Docker 20.10 and
+    // Podman 4.3). Every version from 1.40 on is compiled into the tests, so
+    // each gets its own version's crate; the newest types (`latest()`) speak
+    // each daemon's version too.
+    let newest = *docker_engine_api::ALL.last().unwrap();
     for (name, api) in [
         ("28", ApiVersion::new(1, 51)),
         ("26", ApiVersion::new(1, 45)),
+        ("20", ApiVersion::new(1, 41)),
+        ("podman", ApiVersion::new(1, 41)),
     ] {
         let engine = docker_engine_api_tests::engine(name);
-        let negotiated = engine.docker().negotiate().await.unwrap();
+        let docker = engine.docker();
+        let negotiated = docker.negotiate().await.unwrap();
         assert_eq!(negotiated.daemon_max, Some(api), "engine {name}");
         assert_eq!(
-            negotiated.version, api,
-            "engine {name}: every version up to 1.52 is compiled in"
+            (negotiated.version, negotiated.types),
+            (api, api),
+            "engine {name}: exact"
         );
+        assert!(negotiated.exact(), "engine {name}");
+        let client = docker.client().await.unwrap();
+        assert_eq!(
+            (client.version(), client.types_version(), client.is_exact()),
+            (api, api, true),
+            "engine {name}"
+        );
+        // The newest types, speaking the daemon's version: the `/vX.Y` prefix
+        // is the daemon's (a newer one would be refused by Docker).
+        let latest = docker.latest().await.unwrap();
+        use progenitor_client::ClientInfo as _;
+        assert!(
+            latest.baseurl().ends_with(&format!("/v{api}")),
+            "engine {name}: {}",
+            latest.baseurl()
+        );
+        let info = latest.system_info().send().await.unwrap().into_inner();
+        assert!(info.id.is_some(), "engine {name}: info through v{newest}'s types");
     }
 }
 
