@@ -22,6 +22,7 @@ struct Inner {
     host: Host,
     base_url: String,
     pinned: Option<ApiVersion>,
+    request_timeout: Option<Duration>,
     negotiated: Mutex<Option<Negotiated>>,
 }
 
@@ -79,19 +80,27 @@ impl Docker {
             .user_agent(concat!("docker-engine-api-rs/", env!("CARGO_PKG_VERSION")))
             // Idle pooled connections are closed after a while; the daemon
             // keeps its own limit too.
-            .pool_idle_timeout(Duration::from_secs(60));
+            .pool_idle_timeout(Duration::from_secs(60))
+            // A daemon never redirects. Following one would send the request,
+            // its body and `X-Registry-Auth` to another host (reqwest strips
+            // only `Authorization` and cookies); Go's client does not follow
+            // either. A 3xx becomes `ErrorKind::Redirect`.
+            .redirect(reqwest::redirect::Policy::none());
         if let Some(t) = config.read_timeout {
             builder = builder.read_timeout(t);
+        }
+        if let Some(t) = config.connect_timeout {
+            builder = builder.connect_timeout(t);
         }
         match &config.host {
             Host::Unix(path) => {
                 builder = without_tls(builder.unix_socket(path.clone()))?;
             }
             Host::Tcp { tls: true, .. } => {
-                builder = with_tls(builder, &config)?.connect_timeout(connect_timeout(&config));
+                builder = with_tls(builder, &config)?;
             }
             Host::Tcp { tls: false, .. } => {
-                builder = without_tls(builder)?.connect_timeout(connect_timeout(&config));
+                builder = without_tls(builder)?;
             }
         }
         let http = builder.build().map_err(|e| {
@@ -107,6 +116,7 @@ impl Docker {
                 host: config.host,
                 http,
                 pinned: config.api_version,
+                request_timeout: config.request_timeout,
                 negotiated: Mutex::new(None),
             }),
         })
@@ -119,7 +129,12 @@ impl Docker {
 
     /// `HEAD /_ping` (falling back to `GET`), without a version prefix, as the
     /// official clients do: it answers whatever version the daemon serves.
+    /// Bounded by [`Config::request_timeout`].
     pub async fn ping(&self) -> Result<Ping, Error> {
+        self.bounded("/_ping", self.ping_unbounded()).await
+    }
+
+    async fn ping_unbounded(&self) -> Result<Ping, Error> {
         let url = format!("{}/_ping", self.inner.base_url);
         let head = self.inner.http.head(&url).send().await;
         let response = match head {
@@ -148,15 +163,36 @@ impl Docker {
             builder_version: header("builder-version"),
             swarm: header("swarm"),
         };
-        let status = response.status();
-        if !status.is_success() {
-            let message = response.text().await.unwrap_or_default();
-            return Err(
-                Error::from_status(status.as_u16(), message.trim().to_string())
-                    .with_host(self.host()),
-            );
+        if !response.status().is_success() {
+            return Err(crate::error_body::error_of(response)
+                .await
+                .with_host(self.host()));
         }
         Ok(ping)
+    }
+
+    /// `exchange` within [`Config::request_timeout`]: the requests the facade
+    /// sends itself, none of them a stream.
+    pub(crate) async fn bounded<T>(
+        &self,
+        what: &str,
+        exchange: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let Some(limit) = self.inner.request_timeout else {
+            return exchange.await;
+        };
+        tokio::time::timeout(limit, exchange)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "the daemon did not answer {what} within {limit:?} (the request timeout: \
+                     Config::request_timeout, DOCKER_CLIENT_TIMEOUT)"
+                    ),
+                )
+                .with_host(self.host()))
+            })
     }
 
     fn unreachable(&self, e: reqwest::Error) -> Error {
@@ -297,10 +333,6 @@ fn list(versions: &[ApiVersion]) -> String {
         .map(|v| v.to_string())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn connect_timeout(config: &Config) -> Duration {
-    config.connect_timeout.unwrap_or(Duration::from_secs(30))
 }
 
 /// reqwest built with `rustls-no-provider` refuses to build any client, even
