@@ -12,6 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod fake_daemon;
 pub mod private_daemon;
 
 use docker_engine_api::{ApiVersion, Docker, Host};
