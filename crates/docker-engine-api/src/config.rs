@@ -250,7 +250,10 @@ fn context_config(config_dir: &Path, name: &str) -> Result<Config, Error> {
         .and_then(|v| v.as_bool())
         .unwrap_or(false);
 
-    let mut config = Config::new(Host::parse(host)?);
+    let mut config = Config::new(Host::parse_from(
+        host,
+        &format!("the docker endpoint of context `{name}`"),
+    )?);
     config.origin = format!("context `{name}`");
     let tls_dir = config_dir.join("contexts/tls").join(&id).join("docker");
     if let Host::Tcp { .. } = config.host

@@ -27,10 +27,15 @@ impl Host {
     /// repeats it: the daemon does not authenticate HTTP clients, so a
     /// password there would silently go unused (Go's parser drops it).
     pub fn parse(s: &str) -> Result<Self, Error> {
+        Self::parse_from(s, "DOCKER_HOST")
+    }
+
+    /// [`Host::parse`], with errors naming where `s` came from.
+    pub(crate) fn parse_from(s: &str, source: &str) -> Result<Self, Error> {
         let invalid = |why: &str| {
             Error::new(
                 ErrorKind::InvalidConfig,
-                format!("DOCKER_HOST `{}`: {why}", redact_userinfo(s)),
+                format!("{source} `{}`: {why}", redact_userinfo(s)),
             )
         };
         let (scheme, rest) = s
