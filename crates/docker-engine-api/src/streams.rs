@@ -143,10 +143,10 @@ impl FrameDecoder {
                     .copy_from_slice(&self.input[..take]);
                 self.input.advance(take);
                 self.header_len += take;
-                if self.header_len == HEADER {
-                    if let Err(e) = self.start_frame() {
-                        return Some(Err(e));
-                    }
+                if self.header_len == HEADER
+                    && let Err(e) = self.start_frame()
+                {
+                    return Some(Err(e));
                 }
                 continue;
             };
