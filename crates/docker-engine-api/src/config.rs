@@ -78,8 +78,8 @@ impl TlsSettings {
 }
 
 impl Config {
-    /// 30 s: long enough for a daemon across a slow network, and what the
-    /// Go client's dialer allows.
+    /// 30 s: long enough for a daemon across a slow network; the Go client
+    /// dials with 32 s (go-connections' `sockets`).
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
     /// 120 s, as bollard: a busy daemon answers a quick call well within it,
     /// and a hung one is noticed. docker-py's 60 s is a limit on each read,

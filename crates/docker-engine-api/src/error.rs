@@ -363,6 +363,44 @@ mod tests {
     }
 
     #[test]
+    fn redirects_name_status_and_location_without_user_info() {
+        let e = Error::redirect(
+            307,
+            Some("http://mallory:pw@10.0.0.9:2375/v1.51/images/create"),
+        );
+        assert_eq!((e.kind(), e.status()), (ErrorKind::Redirect, Some(307)));
+        assert!(
+            e.message()
+                .contains("`http://***@10.0.0.9:2375/v1.51/images/create`"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("pw@"), "{e}");
+        assert!(
+            Error::redirect(301, None)
+                .message()
+                .contains("without a Location")
+        );
+        assert_eq!(
+            Error::from_status(302, String::new()).kind(),
+            ErrorKind::Redirect
+        );
+    }
+
+    #[test]
+    fn long_messages_are_cut_at_a_character_boundary() {
+        let long = "é".repeat(MAX_ERROR_BODY); // two bytes each
+        let cut = cut_message(long, false);
+        assert!(
+            cut.starts_with("éé") && cut.len() < MAX_ERROR_BODY + 64,
+            "{}",
+            cut.len()
+        );
+        assert!(cut.ends_with(&format!("cut at 1 MiB of {} bytes]", 2 * MAX_ERROR_BODY)));
+        assert_eq!(cut_message("short".into(), false), "short");
+        assert!(cut_message("short".into(), true).contains("longer than 1 MiB"));
+    }
+
+    #[test]
     fn decode_errors_name_the_field() {
         let body = br#"[{"Id": "a", "Ports": [{"PrivatePort": "not a number"}]}]"#;
         #[derive(serde::Deserialize, Debug)]
