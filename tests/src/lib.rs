@@ -12,6 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod fake_daemon;
 pub mod private_daemon;
 
 use docker_engine_api::{ApiVersion, Docker, Host};
@@ -206,6 +207,36 @@ where
         value = probe().await;
     }
     value
+}
+
+/// Container output with consecutive pieces of one stream joined: what a
+/// reader of each stream sees (the demultiplexer passes a frame on in pieces
+/// as its bytes arrive, so one `echo` may come as several pieces).
+pub fn joined(pieces: Vec<docker_engine_api::LogOutput>) -> Vec<docker_engine_api::LogOutput> {
+    use docker_engine_api::LogOutput;
+    let mut out: Vec<(LogOutput, Vec<u8>)> = Vec::new();
+    for piece in pieces {
+        let same = out.last().is_some_and(|(last, _)| {
+            std::mem::discriminant(last) == std::mem::discriminant(&piece)
+        });
+        if same {
+            out.last_mut().unwrap().1.extend_from_slice(piece.bytes());
+        } else {
+            let bytes = piece.bytes().to_vec();
+            out.push((piece, bytes));
+        }
+    }
+    out.into_iter()
+        .map(|(kind, bytes)| {
+            let bytes = bytes::Bytes::from(bytes);
+            match kind {
+                LogOutput::StdIn(_) => LogOutput::StdIn(bytes),
+                LogOutput::StdOut(_) => LogOutput::StdOut(bytes),
+                LogOutput::StdErr(_) => LogOutput::StdErr(bytes),
+                LogOutput::Console(_) => LogOutput::Console(bytes),
+            }
+        })
+        .collect()
 }
 
 /// Reads a stream to its end; returns the last item.

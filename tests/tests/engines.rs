@@ -149,12 +149,13 @@ async fn hello_world(engine: &Engine, docker: &Docker) -> Result<(i64, Vec<LogOu
             .stderr(true)
             .send()
             .await?;
-        let chunks: Vec<LogOutput> = logs
-            .output()
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .collect::<Result<_, _>>()?;
+        let chunks: Vec<LogOutput> = docker_engine_api_tests::joined(
+            logs.output()
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .collect::<Result<_, _>>()?,
+        );
         c.container_delete()
             .id(&created.id)
             .force(true)

@@ -47,10 +47,12 @@ async fn output_of(
     stream: impl futures_util::Stream<Item = Result<LogOutput, docker_engine_api::Error>>,
 ) -> Vec<LogOutput> {
     let items: Vec<_> = stream.collect().await;
-    items
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .expect("output stream")
+    docker_engine_api_tests::joined(
+        items
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .expect("output stream"),
+    )
 }
 
 #[tokio::test]

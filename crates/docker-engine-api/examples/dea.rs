@@ -9,21 +9,55 @@
 //! cargo run --example dea -- logs -f CONTAINER
 //! cargo run --example dea -- events
 //! echo hi | cargo run --example dea -- exec -i CONTAINER cat
+//! cargo run --example dea -- --timeout 5 ps
 //! ```
+//!
+//! Output goes through one buffered writer for stdout and one for stderr for
+//! the whole run. Every write is awaited, so a slow reader slows `dea` down
+//! instead of filling its memory; the writers are flushed whenever the
+//! daemon pauses, when `dea` switches from one to the other, and before it
+//! exits. Exit status: the command's for `run` and `exec`, 125 when `dea`
+//! itself fails, and 141 (128 + SIGPIPE, what a shell reports for
+//! `docker ps | head -1`) when the reader of its output went away.
+
+use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use docker_engine_api::{
-    ByteStreamExt, Docker, Error, ExecStartOptions, LogOutput, LogStream, ResponseExt,
+    ByteStreamExt, Config, Docker, Error, ExecStartOptions, LogOutput, ResponseExt,
     VersionedClient, with_api,
 };
-use futures_util::{Stream, StreamExt};
-use tokio::io::AsyncWriteExt;
+use futures_util::{FutureExt, Stream, StreamExt};
+use tokio::io::{AsyncWriteExt, BufWriter};
 
 #[derive(Parser)]
 #[command(name = "dea", about = "A small Docker CLI on docker-engine-api")]
 struct Cli {
+    /// Limit in seconds on connecting and on each request that is not a
+    /// stream (overrides DOCKER_CLIENT_TIMEOUT; 0: no limit). Commands that
+    /// follow a stream (`logs -f`, `events`, `run`, `exec`) may stay quiet
+    /// for longer.
+    #[arg(long, global = true, value_name = "SECS", value_parser = limit)]
+    timeout: Option<Limit>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// A `--timeout`: `None` is no limit.
+#[derive(Clone, Copy)]
+struct Limit(Option<Duration>);
+
+fn limit(text: &str) -> Result<Limit, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if secs == 0.0 {
+        return Ok(Limit(None));
+    }
+    Duration::try_from_secs_f64(secs)
+        .map(|d| Limit(Some(d)))
+        .map_err(|_| format!("`{text}` is not a positive number of seconds"))
 }
 
 #[derive(Subcommand)]
@@ -62,92 +96,243 @@ enum Command {
     },
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let cli = Cli::parse();
-    match run(cli.command).await {
-        Ok(code) => std::process::exit(code),
-        Err(e) => {
-            eprintln!("error ({:?}): {e}", e.kind());
-            std::process::exit(125);
-        }
+impl Command {
+    /// Whether the command follows a stream that may stay quiet for long.
+    fn follows(&self) -> bool {
+        matches!(
+            self,
+            Command::Logs { follow: true, .. }
+                | Command::Events
+                | Command::Run { .. }
+                | Command::Exec { .. }
+        )
     }
 }
 
-async fn run(command: Command) -> Result<i32, Error> {
-    let docker = Docker::from_env()?;
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(125);
+        }
+    };
+    let code = runtime.block_on(async {
+        let mut out = Output::new();
+        let outcome = run(cli, &mut out).await;
+        out.finish(outcome).await
+    });
+    // `exec -i` leaves a blocking read of stdin behind: do not wait for it.
+    runtime.shutdown_background();
+    code
+}
+
+/// Why a command stopped before its end.
+enum Failure {
+    /// The daemon, the connection or the configuration.
+    Docker(Error),
+    /// Writing `dea`'s own output.
+    Output(std::io::Error),
+}
+
+/// Errors of the facade and of every version's generated client.
+impl<E: Into<Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Docker(e.into())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Stdio {
+    Out,
+    Err,
+}
+
+/// stdout and stderr of the whole run.
+struct Output {
+    stdout: BufWriter<tokio::io::Stdout>,
+    stderr: BufWriter<tokio::io::Stderr>,
+    /// The writer holding bytes not flushed yet.
+    unflushed: Option<Stdio>,
+}
+
+impl Output {
+    fn new() -> Self {
+        Self {
+            stdout: BufWriter::new(tokio::io::stdout()),
+            stderr: BufWriter::new(tokio::io::stderr()),
+            unflushed: None,
+        }
+    }
+
+    async fn out(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        self.write(Stdio::Out, bytes).await
+    }
+
+    async fn err(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        self.write(Stdio::Err, bytes).await
+    }
+
+    /// Writes to one stream, after flushing the other: each stream keeps its
+    /// order, and what the two say keeps its order as far as a reader of both
+    /// can tell.
+    async fn write(&mut self, to: Stdio, bytes: &[u8]) -> Result<(), Failure> {
+        if self.unflushed.is_some_and(|s| s != to) {
+            self.flush().await?;
+        }
+        let result = match to {
+            Stdio::Out => self.stdout.write_all(bytes).await,
+            Stdio::Err => self.stderr.write_all(bytes).await,
+        };
+        self.unflushed = Some(to);
+        result.map_err(Failure::Output)
+    }
+
+    async fn flush(&mut self) -> Result<(), Failure> {
+        let result = match self.unflushed.take() {
+            Some(Stdio::Out) => self.stdout.flush().await,
+            Some(Stdio::Err) => self.stderr.flush().await,
+            None => Ok(()),
+        };
+        result.map_err(Failure::Output)
+    }
+
+    /// Flushes everything and turns the outcome into the exit status.
+    async fn finish(mut self, outcome: Result<u8, Failure>) -> ExitCode {
+        let outcome = match outcome {
+            Ok(code) => self.flush().await.map(|()| code),
+            Err(e) => Err(e),
+        };
+        let message = match outcome {
+            Ok(code) => return ExitCode::from(code),
+            // The reader went away (`dea ps | head -1`): nothing to say.
+            Err(Failure::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                let _ = self.stderr.flush().await;
+                return ExitCode::from(141);
+            }
+            Err(Failure::Output(e)) => format!("error: cannot write the output: {e}\n"),
+            Err(Failure::Docker(e)) => format!("error ({:?}): {e}\n", e.kind()),
+        };
+        // What was printed before the error comes before it.
+        let _ = self.stdout.flush().await;
+        let _ = self.stderr.write_all(message.as_bytes()).await;
+        let _ = self.stderr.flush().await;
+        ExitCode::from(125)
+    }
+}
+
+/// The next item of `stream`; when none is ready yet, the output is flushed
+/// first, so that what was printed shows while the stream is quiet.
+async fn next_or_flush<S: Stream + Unpin>(
+    stream: &mut S,
+    out: &mut Output,
+) -> Result<Option<S::Item>, Failure> {
+    if let Some(item) = stream.next().now_or_never() {
+        return Ok(item);
+    }
+    out.flush().await?;
+    Ok(stream.next().await)
+}
+
+async fn run(cli: Cli, out: &mut Output) -> Result<u8, Failure> {
+    let mut config = Config::from_env()?;
+    if let Some(Limit(limit)) = cli.timeout {
+        config.connect_timeout = limit;
+        config.request_timeout = limit;
+    }
+    // A command that follows no stream waits for nothing longer than a
+    // whole request may take; this bounds the generated operations too.
+    if !cli.command.follows() {
+        config.read_timeout = config.read_timeout.or(config.request_timeout);
+    }
+    let docker = Docker::connect(config)?;
     let negotiated = docker.negotiate().await?;
     let client = docker.client().await?;
     let max = negotiated
         .daemon_max
         .map_or_else(|| "unknown (pinned)".to_string(), |v| v.to_string());
+    // With default features only the newest crate is compiled in: an older
+    // daemon's version is spoken with its types.
     let types = if negotiated.exact() {
         String::new()
     } else {
         format!(" with the types of v{}", negotiated.types)
     };
-    if !matches!(command, Command::Version) {
-        eprintln!(
-            "API v{}{types} (daemon serves up to v{max})",
+    if !matches!(cli.command, Command::Version) {
+        let line = format!(
+            "API v{}{types} (daemon serves up to v{max})\n",
             negotiated.version
         );
+        out.err(line.as_bytes()).await?;
     }
-    match command {
-        Command::Version => version(&client, &max, &types).await,
-        Command::Ps { all } => ps(&client, all).await,
-        Command::Run { image, command } => run_container(&client, image, command).await,
-        Command::Logs { follow, container } => logs(&client, &container, follow).await,
-        Command::Events => events(&client).await,
+    match cli.command {
+        Command::Version => version(&client, &max, &types, out).await,
+        Command::Ps { all } => ps(&client, all, out).await,
+        Command::Run { image, command } => run_container(&client, image, command, out).await,
+        Command::Logs { follow, container } => logs(&client, &container, follow, out).await,
+        Command::Events => events(&client, out).await,
         Command::Exec {
             interactive,
             container,
             command,
-        } => exec(&docker, &client, &container, command, interactive).await,
+        } => exec(&docker, &client, &container, command, interactive, out).await,
     }
 }
 
-async fn version(client: &VersionedClient, max: &str, types: &str) -> Result<i32, Error> {
-    with_api!(client, |c, api| {
+/// A container's or a process's exit code as a process exit status.
+fn exit_status(code: i64) -> u8 {
+    (code & 0xff) as u8
+}
+
+async fn version(
+    client: &VersionedClient,
+    max: &str,
+    types: &str,
+    out: &mut Output,
+) -> Result<u8, Failure> {
+    let text = with_api!(client, |c, api| {
         let v = c.system_version().send().await?.into_inner();
-        println!("negotiated API v{}{types}", client.version());
-        println!(
-            "daemon API v{max} (minimum v{})",
-            v.min_api_version.unwrap_or_default()
-        );
-        println!(
-            "Docker {} {}/{}",
+        format!(
+            "negotiated API v{}{types}\ndaemon API v{max} (minimum v{})\nDocker {} {}/{}\n",
+            client.version(),
+            v.min_api_version.unwrap_or_default(),
             v.version.unwrap_or_default(),
             v.os.unwrap_or_default(),
             v.arch.unwrap_or_default()
-        );
+        )
     });
+    out.out(text.as_bytes()).await?;
     Ok(0)
 }
 
-async fn ps(client: &VersionedClient, all: bool) -> Result<i32, Error> {
+async fn ps(client: &VersionedClient, all: bool, out: &mut Output) -> Result<u8, Failure> {
     with_api!(client, |c, api| {
         for s in c.container_list().all(all).send().await?.into_inner() {
             let id: String = s.id.unwrap_or_default().chars().take(12).collect();
-            let names = s.names.unwrap_or_default().join(",");
-            println!(
-                "{id}  {:<24} {:<20} {}",
+            let line = format!(
+                "{id}  {:<24} {:<20} {}\n",
                 s.image.unwrap_or_default(),
                 s.status.unwrap_or_default(),
-                names
+                s.names.unwrap_or_default().join(",")
             );
+            out.out(line.as_bytes()).await?;
         }
     });
     Ok(0)
 }
 
-async fn print_output<S>(mut output: S) -> Result<(), Error>
+async fn print_output<S>(mut output: S, out: &mut Output) -> Result<(), Failure>
 where
     S: Stream<Item = Result<LogOutput, Error>> + Unpin,
 {
-    while let Some(chunk) = output.next().await {
+    while let Some(chunk) = next_or_flush(&mut output, out).await? {
         match chunk? {
-            LogOutput::StdErr(b) => tokio::io::stderr().write_all(&b).await?,
-            other => tokio::io::stdout().write_all(other.bytes()).await?,
+            LogOutput::StdErr(b) => out.err(&b).await?,
+            other => out.out(other.bytes()).await?,
         }
     }
     Ok(())
@@ -157,7 +342,8 @@ async fn run_container(
     client: &VersionedClient,
     image: String,
     command: Vec<String>,
-) -> Result<i32, Error> {
+    out: &mut Output,
+) -> Result<u8, Failure> {
     with_api!(client, |c, api| {
         let body = api::types::ContainerCreateBody {
             image: Some(image),
@@ -180,7 +366,7 @@ async fn run_container(
             .stderr(true)
             .send()
             .await?;
-        let printed = print_output(logs.output()).await;
+        let printed = print_output(logs.output(), out).await;
         let code = c
             .container_wait()
             .id(&id)
@@ -190,11 +376,16 @@ async fn run_container(
             .status_code;
         c.container_delete().id(&id).force(true).send().await?;
         printed?;
-        Ok(code as i32)
+        Ok(exit_status(code))
     })
 }
 
-async fn logs(client: &VersionedClient, container: &str, follow: bool) -> Result<i32, Error> {
+async fn logs(
+    client: &VersionedClient,
+    container: &str,
+    follow: bool,
+    out: &mut Output,
+) -> Result<u8, Failure> {
     with_api!(client, |c, api| {
         let logs = c
             .container_logs()
@@ -204,13 +395,12 @@ async fn logs(client: &VersionedClient, container: &str, follow: bool) -> Result
             .stderr(true)
             .send()
             .await?;
-        let stream: LogStream<_> = logs.output();
-        print_output(stream).await?;
+        print_output(logs.output(), out).await?;
     });
     Ok(0)
 }
 
-async fn events(client: &VersionedClient) -> Result<i32, Error> {
+async fn events(client: &VersionedClient, out: &mut Output) -> Result<u8, Failure> {
     with_api!(client, |c, api| {
         let mut events = c
             .system_events()
@@ -218,14 +408,15 @@ async fn events(client: &VersionedClient) -> Result<i32, Error> {
             .await?
             .into_inner()
             .json_lines::<api::stream_items::SystemEvents>();
-        while let Some(event) = events.next().await {
+        while let Some(event) = next_or_flush(&mut events, out).await? {
             let e = event?;
-            println!(
-                "{} {} {}",
+            let line = format!(
+                "{} {} {}\n",
                 e.type_.map(|t| t.to_string()).unwrap_or_default(),
                 e.action.unwrap_or_default(),
                 e.actor.and_then(|a| a.id).unwrap_or_default()
             );
+            out.out(line.as_bytes()).await?;
         }
     });
     Ok(0)
@@ -237,7 +428,8 @@ async fn exec(
     container: &str,
     command: Vec<String>,
     interactive: bool,
-) -> Result<i32, Error> {
+    out: &mut Output,
+) -> Result<u8, Failure> {
     let exec_id = with_api!(client, |c, api| {
         let config = api::types::ExecConfig {
             attach_stdin: Some(interactive),
@@ -264,8 +456,9 @@ async fn exec(
         }
         stdin.close().await
     });
-    print_output(session.output).await?;
+    let printed = print_output(session.output, out).await;
     feed.abort();
+    printed?;
     let code = with_api!(client, |c, api| c
         .exec_inspect()
         .id(&exec_id)
@@ -273,5 +466,5 @@ async fn exec(
         .await?
         .into_inner()
         .exit_code);
-    Ok(code.unwrap_or(0) as i32)
+    Ok(exit_status(code.unwrap_or(0)))
 }

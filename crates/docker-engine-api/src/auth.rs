@@ -90,8 +90,7 @@ impl RegistryAuth {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(config_error(&path, e.to_string())),
         };
-        let config: CliConfig =
-            serde_json::from_str(&text).map_err(|e| config_error(&path, e.to_string()))?;
+        let config = CliConfig::parse(&text).map_err(|why| config_error(&path, why))?;
         let key = normalize(registry);
 
         let helper = config
@@ -191,21 +190,101 @@ fn normalize(registry: &str) -> String {
     }
 }
 
-#[derive(serde::Deserialize, Default)]
+/// The parts of `config.json` that hold credentials.
+#[derive(Default)]
 struct CliConfig {
-    #[serde(default)]
     auths: BTreeMap<String, AuthEntry>,
-    #[serde(default, rename = "credsStore")]
     creds_store: Option<String>,
-    #[serde(default, rename = "credHelpers")]
     cred_helpers: BTreeMap<String, String>,
 }
 
-#[derive(serde::Deserialize, Default)]
+#[derive(Default)]
 struct AuthEntry {
     auth: Option<String>,
-    #[serde(rename = "identitytoken")]
     identity_token: Option<String>,
+}
+
+impl CliConfig {
+    /// Reads the credential parts of `config.json`. The errors name the key
+    /// and the JSON type found, never a value: a value in the wrong place may
+    /// well be a credential (serde's own messages quote it).
+    fn parse(text: &str) -> Result<Self, String> {
+        use serde_json::Value;
+        // Syntax errors say what and where, not what was there.
+        let value: Value = serde_json::from_str(text).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => "not a JSON document".to_string(),
+            _ => format!("not valid JSON: {e}"),
+        })?;
+        let Value::Object(top) = value else {
+            return Err(format!(
+                "the document is {}, not an object",
+                type_of(&value)
+            ));
+        };
+        let mut config = CliConfig::default();
+        if let Some(auths) = present(top.get("auths")) {
+            for (registry, entry) in object(auths, "`auths`")? {
+                let at = |field: &str| {
+                    format!(
+                        "`{field}` of `auths` entry `{}`",
+                        crate::host::redact_userinfo(registry)
+                    )
+                };
+                let fields = object(entry, &at("the value"))?;
+                config.auths.insert(
+                    registry.clone(),
+                    AuthEntry {
+                        auth: string(fields.get("auth"), &at("auth"))?,
+                        identity_token: string(fields.get("identitytoken"), &at("identitytoken"))?,
+                    },
+                );
+            }
+        }
+        config.creds_store = string(top.get("credsStore"), "`credsStore`")?;
+        if let Some(helpers) = present(top.get("credHelpers")) {
+            for (registry, helper) in object(helpers, "`credHelpers`")? {
+                let at = format!("the `credHelpers` entry of `{registry}`");
+                if let Some(helper) = string(Some(helper), &at)? {
+                    config.cred_helpers.insert(registry.clone(), helper);
+                }
+            }
+        }
+        Ok(config)
+    }
+}
+
+/// `None` for an absent key or `null` (Go writes nil maps as `null`).
+fn present(value: Option<&serde_json::Value>) -> Option<&serde_json::Value> {
+    value.filter(|v| !v.is_null())
+}
+
+fn object<'a>(
+    value: &'a serde_json::Value,
+    what: &str,
+) -> Result<&'a serde_json::Map<String, serde_json::Value>, String> {
+    value
+        .as_object()
+        .ok_or_else(|| format!("{what} is {}, not an object", type_of(value)))
+}
+
+fn string(value: Option<&serde_json::Value>, what: &str) -> Result<Option<String>, String> {
+    match present(value) {
+        None => Ok(None),
+        Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(format!("{what} is {}, not a string", type_of(other))),
+    }
+}
+
+/// The JSON type of a value, the only thing an error says about it.
+fn type_of(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -318,6 +397,50 @@ mod tests {
         );
         assert!(
             RegistryAuth::from_config_dir(&temp_dir("none"), "docker.io")
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn malformed_entries_are_errors_that_quote_no_value() {
+        let secret = "alice:s3cr3t-pw";
+        let encoded = STANDARD.encode(secret);
+        let dir = temp_dir("malformed");
+        let cases = [
+            format!(r#"{{"auths":{{"registry.example":"{encoded}"}}}}"#),
+            r#"{"auths":{"registry.example":987654321}}"#.to_string(),
+            r#"{"auths":{"registry.example":{"auth":987654321}}}"#.to_string(),
+            r#"{"auths":{"registry.example":{"auth":"s3cr3t-pw!!"}}}"#.to_string(),
+            format!(
+                r#"{{"auths":{{"registry.example":{{"auth":"{}"}}}}}}"#,
+                STANDARD.encode("alice-s3cr3t-pw")
+            ),
+            r#"{"auths":{"registry.example":{"identitytoken":{"t":"s3cr3t-pw"}}}}"#.to_string(),
+            format!(r#"{{"auths":"{encoded}"}}"#),
+            r#"{"credHelpers":{"registry.example":987654321}}"#.to_string(),
+            r#"{"credsStore":["s3cr3t-pw"]}"#.to_string(),
+            format!(r#""{encoded}""#),
+            format!(r#"{{"auths":{{"registry.example":{{"auth":"{encoded}" }}"#),
+        ];
+        for case in cases {
+            std::fs::write(dir.join("config.json"), &case).unwrap();
+            let e = RegistryAuth::from_config_dir(&dir, "registry.example").unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{case}");
+            let text = format!("{e} {e:?}");
+            for value in ["s3cr3t", "987654321", encoded.as_str(), "YWxpY2Ut"] {
+                assert!(!text.contains(value), "{case}: {text}");
+            }
+            assert!(text.contains("config.json"), "{text}");
+        }
+        // `null` is Go's empty map or string: no credentials, no error.
+        std::fs::write(
+            dir.join("config.json"),
+            r#"{"auths":null,"credsStore":null,"credHelpers":null}"#,
+        )
+        .unwrap();
+        assert!(
+            RegistryAuth::from_config_dir(&dir, "registry.example")
                 .unwrap()
                 .is_none()
         );

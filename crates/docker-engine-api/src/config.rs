@@ -7,6 +7,9 @@
 //! named by `DOCKER_CONTEXT`, otherwise `currentContext`; otherwise
 //! `unix:///var/run/docker.sock`. TLS, once on, always verifies the daemon's
 //! certificate, except for a context that says `SkipTLSVerify`.
+//!
+//! `DOCKER_CLIENT_TIMEOUT` (seconds, as docker-py and Compose read it) sets
+//! the connect and request timeouts; see [`Config::request_timeout`].
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,10 +28,23 @@ pub struct Config {
     pub tls: Option<TlsSettings>,
     /// A fixed API version (`DOCKER_API_VERSION`): no negotiation.
     pub api_version: Option<ApiVersion>,
-    /// Limit on establishing a connection (TCP only; default 30 s).
+    /// Limit on establishing a connection (TCP and TLS, or the unix
+    /// socket); default [`Config::DEFAULT_CONNECT_TIMEOUT`]; `None`: no limit.
     pub connect_timeout: Option<Duration>,
-    /// Limit on waiting for data during a read (none by default: `logs -f`
-    /// and `events` may stay silent for hours).
+    /// Limit on one whole exchange that is not a stream, from sending the
+    /// request to the end of the answer; default
+    /// [`Config::DEFAULT_REQUEST_TIMEOUT`]; `None`: no limit. Streams
+    /// (`logs`, `events`, `attach`, pulls, …) are never cut by it.
+    ///
+    /// It bounds what the facade sends itself: `/_ping` and negotiation, the
+    /// handshake of a hijacked attach or exec, and the error answers it
+    /// reads. The generated operations share one exchange, which has no hook
+    /// for it yet; bound those with [`Config::read_timeout`].
+    pub request_timeout: Option<Duration>,
+    /// Limit on waiting for the next bytes of an answer (the headers, then
+    /// each read of the body), every request included, streams too; `None`
+    /// (the default): no limit, since `logs -f` and `events` may stay silent
+    /// for hours.
     pub read_timeout: Option<Duration>,
     /// Where the host came from (`DOCKER_HOST`, `context "prod"`, `default`).
     pub origin: String,
@@ -62,13 +78,24 @@ impl TlsSettings {
 }
 
 impl Config {
-    /// A configuration for `host`, with no TLS and negotiation on.
+    /// 30 s: long enough for a daemon across a slow network; the Go client
+    /// dials with 32 s (go-connections' `sockets`).
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+    /// 120 s, as bollard: a busy daemon answers a quick call well within it,
+    /// and a hung one is noticed. docker-py's 60 s is a limit on each read,
+    /// streams included (it cuts quiet `logs -f`); Go has none (callers
+    /// bound calls with a context).
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+    /// A configuration for `host`, with no TLS, negotiation on, and the
+    /// default timeouts.
     pub fn new(host: Host) -> Self {
         Self {
             host,
             tls: None,
             api_version: None,
-            connect_timeout: None,
+            connect_timeout: Some(Self::DEFAULT_CONNECT_TIMEOUT),
+            request_timeout: Some(Self::DEFAULT_REQUEST_TIMEOUT),
             read_timeout: None,
             origin: "explicit".into(),
         }
@@ -142,8 +169,29 @@ impl Config {
             }
         };
         config.api_version = api_version;
+        if let Some(text) = var("DOCKER_CLIENT_TIMEOUT") {
+            let limit = parse_seconds(&text).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidConfig,
+                    format!(
+                        "DOCKER_CLIENT_TIMEOUT `{text}`: expected a number of seconds (0: no limit)"
+                    ),
+                )
+            })?;
+            config.connect_timeout = limit;
+            config.request_timeout = limit;
+        }
         Ok(config)
     }
+}
+
+/// `120`, `2.5`: a limit in seconds; `0`: no limit. `None` when unparsable.
+fn parse_seconds(text: &str) -> Option<Option<Duration>> {
+    let secs: f64 = text.trim().parse().ok()?;
+    if secs == 0.0 {
+        return Some(None);
+    }
+    Duration::try_from_secs_f64(secs).ok().map(Some)
 }
 
 fn home_dir() -> Option<PathBuf> {
@@ -202,7 +250,10 @@ fn context_config(config_dir: &Path, name: &str) -> Result<Config, Error> {
         .and_then(|v| v.as_bool())
         .unwrap_or(false);
 
-    let mut config = Config::new(Host::parse(host)?);
+    let mut config = Config::new(Host::parse_from(
+        host,
+        &format!("the docker endpoint of context `{name}`"),
+    )?);
     config.origin = format!("context `{name}`");
     let tls_dir = config_dir.join("contexts/tls").join(&id).join("docker");
     if let Host::Tcp { .. } = config.host
@@ -274,6 +325,26 @@ mod tests {
         );
         assert_eq!(c.api_version, Some(ApiVersion::new(1, 44)));
         assert_eq!(c.origin, "DOCKER_HOST");
+    }
+
+    #[test]
+    fn docker_client_timeout_sets_connect_and_request_timeouts() {
+        let default = Config::from_lookup(&lookup(&[]), None).unwrap();
+        assert_eq!(default.connect_timeout, Some(Duration::from_secs(30)));
+        assert_eq!(default.request_timeout, Some(Duration::from_secs(120)));
+        assert_eq!(default.read_timeout, None);
+        let set = Config::from_lookup(&lookup(&[("DOCKER_CLIENT_TIMEOUT", "2.5")]), None).unwrap();
+        assert_eq!(set.connect_timeout, Some(Duration::from_millis(2500)));
+        assert_eq!(set.request_timeout, Some(Duration::from_millis(2500)));
+        assert_eq!(set.read_timeout, None, "streams are not cut");
+        let off = Config::from_lookup(&lookup(&[("DOCKER_CLIENT_TIMEOUT", "0")]), None).unwrap();
+        assert_eq!((off.connect_timeout, off.request_timeout), (None, None));
+        for bad in ["soon", "-1", "NaN", "1e400"] {
+            let e =
+                Config::from_lookup(&lookup(&[("DOCKER_CLIENT_TIMEOUT", bad)]), None).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{bad}");
+            assert!(e.message().contains("DOCKER_CLIENT_TIMEOUT"), "{e}");
+        }
     }
 
     #[test]

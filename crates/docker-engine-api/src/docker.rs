@@ -22,6 +22,7 @@ struct Inner {
     host: Host,
     base_url: String,
     pinned: Option<ApiVersion>,
+    request_timeout: Option<Duration>,
     negotiated: Mutex<Option<Negotiated>>,
 }
 
@@ -96,19 +97,27 @@ impl Docker {
             .user_agent(concat!("docker-engine-api-rs/", env!("CARGO_PKG_VERSION")))
             // Idle pooled connections are closed after a while; the daemon
             // keeps its own limit too.
-            .pool_idle_timeout(Duration::from_secs(60));
+            .pool_idle_timeout(Duration::from_secs(60))
+            // A daemon never redirects. Following one would send the request,
+            // its body and `X-Registry-Auth` to another host (reqwest strips
+            // only `Authorization` and cookies); Go's client does not follow
+            // either. A 3xx becomes `ErrorKind::Redirect`.
+            .redirect(reqwest::redirect::Policy::none());
         if let Some(t) = config.read_timeout {
             builder = builder.read_timeout(t);
+        }
+        if let Some(t) = config.connect_timeout {
+            builder = builder.connect_timeout(t);
         }
         match &config.host {
             Host::Unix(path) => {
                 builder = without_tls(builder.unix_socket(path.clone()))?;
             }
             Host::Tcp { tls: true, .. } => {
-                builder = with_tls(builder, &config)?.connect_timeout(connect_timeout(&config));
+                builder = with_tls(builder, &config)?;
             }
             Host::Tcp { tls: false, .. } => {
-                builder = without_tls(builder)?.connect_timeout(connect_timeout(&config));
+                builder = without_tls(builder)?;
             }
         }
         let http = builder.build().map_err(|e| {
@@ -124,6 +133,7 @@ impl Docker {
                 host: config.host,
                 http,
                 pinned: config.api_version,
+                request_timeout: config.request_timeout,
                 negotiated: Mutex::new(None),
             }),
         })
@@ -137,12 +147,13 @@ impl Docker {
     /// `HEAD /_ping` (falling back to `GET`), without a version prefix, as the
     /// official clients do: it answers whatever version the daemon serves.
     /// An error status is an error (with the daemon's text); negotiation
-    /// still reads the headers of such an answer.
+    /// still reads the headers of such an answer. Bounded by
+    /// [`Config::request_timeout`].
     pub async fn ping(&self) -> Result<Ping, Error> {
-        let answer = self.ping_answer().await?;
-        match answer.status {
+        let answer = self.bounded("/_ping", self.ping_answer()).await?;
+        match answer.error {
             None => Ok(answer.ping),
-            Some(status) => Err(Error::from_status(status, answer.text).with_host(self.host())),
+            Some(error) => Err(error),
         }
     }
 
@@ -176,22 +187,40 @@ impl Docker {
             builder_version: header("builder-version"),
             swarm: header("swarm"),
         };
-        let status = response.status();
-        if status.is_success() {
-            return Ok(PingAnswer {
-                ping,
-                status: None,
-                text: String::new(),
-            });
+        if response.status().is_success() {
+            return Ok(PingAnswer { ping, error: None });
         }
-        let body = read_capped(response, MAX_PING_BODY)
+        let error = crate::error_body::error_of(response)
             .await
-            .unwrap_or_default();
+            .with_host(self.host());
         Ok(PingAnswer {
             ping,
-            status: Some(status.as_u16()),
-            text: String::from_utf8_lossy(&body).trim().to_string(),
+            error: Some(error),
         })
+    }
+
+    /// `exchange` within [`Config::request_timeout`]: the requests the facade
+    /// sends itself, none of them a stream.
+    pub(crate) async fn bounded<T>(
+        &self,
+        what: &str,
+        exchange: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let Some(limit) = self.inner.request_timeout else {
+            return exchange.await;
+        };
+        tokio::time::timeout(limit, exchange)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "the daemon did not answer {what} within {limit:?} (the request timeout: \
+                     Config::request_timeout, DOCKER_CLIENT_TIMEOUT)"
+                    ),
+                )
+                .with_host(self.host()))
+            })
     }
 
     fn unreachable(&self, e: reqwest::Error) -> Error {
@@ -256,7 +285,7 @@ impl Docker {
     /// when a plugin fails, as the Go client reads it), else `ApiVersion` of
     /// `GET /version`.
     async fn daemon_max(&self) -> Result<ApiVersion, Error> {
-        let ping = self.ping_answer().await?;
+        let ping = self.bounded("/_ping", self.ping_answer()).await?;
         let header = ping
             .ping
             .api_version
@@ -272,9 +301,11 @@ impl Docker {
                 .with_host(self.host())
             });
         }
-        self.version_of_daemon().await.map_err(|e| {
+        let version = self.bounded("GET /version", self.version_of_daemon());
+        version.await.map_err(|e| {
             let status = ping
-                .status
+                .error
+                .and_then(|e| e.status())
                 .map(|s| format!(" (it answered HTTP {s})"))
                 .unwrap_or_default();
             Error::new(
@@ -300,14 +331,14 @@ impl Docker {
             .send()
             .await
             .map_err(|e| self.unreachable(e))?;
-        let status = response.status().as_u16();
+        if !response.status().is_success() {
+            return Err(crate::error_body::error_of(response)
+                .await
+                .with_host(self.host()));
+        }
         let body = read_capped(response, MAX_VERSION_BODY)
             .await
             .map_err(|e| e.with_host(self.host()))?;
-        if !(200..300).contains(&status) {
-            let text = String::from_utf8_lossy(&body).trim().to_string();
-            return Err(Error::from_status(status, text).with_host(self.host()));
-        }
         #[derive(serde::Deserialize)]
         struct Version {
             #[serde(rename = "ApiVersion")]
@@ -428,10 +459,6 @@ fn list(versions: &[ApiVersion]) -> String {
         .join(", ")
 }
 
-fn connect_timeout(config: &Config) -> Duration {
-    config.connect_timeout.unwrap_or(Duration::from_secs(30))
-}
-
 /// reqwest built with `rustls-no-provider` refuses to build any client, even
 /// a plain-HTTP one, without a crypto provider. We do not install a
 /// process-wide provider (that is the application's choice), so plain clients
@@ -532,15 +559,12 @@ fn has_api_version(response: &reqwest::Response) -> bool {
 }
 
 /// `/_ping` as it was answered: its headers, and for an error status, the
-/// status and the daemon's text.
+/// error it stands for.
 struct PingAnswer {
     ping: Ping,
-    status: Option<u16>,
-    text: String,
+    error: Option<Error>,
 }
 
-/// `/_ping` answers `OK`; its error text is short.
-const MAX_PING_BODY: usize = 64 * 1024;
 /// `GET /version` is a few hundred bytes.
 const MAX_VERSION_BODY: usize = 1 << 20;
 

@@ -9,6 +9,11 @@ use std::fmt;
 
 use crate::json_path::json_path_at;
 
+/// The most of an error message the facade reads or keeps: 1 MiB, as the
+/// Go client caps error bodies. A daemon (or a proxy) that answers more is
+/// cut there, saying so.
+pub(crate) const MAX_ERROR_BODY: usize = 1 << 20;
+
 /// What went wrong, for callers to match on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -19,6 +24,10 @@ pub enum ErrorKind {
     Conflict,
     /// 304: already started, already stopped.
     NotModified,
+    /// Any other 3xx: the daemon (or something posing as it) redirected the
+    /// request. Redirects are never followed, so credentials and request
+    /// bodies only ever go to the configured host.
+    Redirect,
     /// 401 or 403.
     Unauthorized,
     /// Other 4xx.
@@ -119,6 +128,7 @@ impl Error {
         let lower = message.to_lowercase();
         let kind = match status {
             304 => ErrorKind::NotModified,
+            300..=399 => ErrorKind::Redirect,
             400 if lower.contains("is too old") => ErrorKind::VersionTooOld,
             400 if lower.contains("is too new") => ErrorKind::VersionTooNew,
             401 | 403 => ErrorKind::Unauthorized,
@@ -137,6 +147,23 @@ impl Error {
             message
         };
         Error::new(kind, message).with_status(status)
+    }
+
+    /// A 3xx other than 304: refused, never followed. `location` is shown
+    /// without any user info it may carry.
+    pub(crate) fn redirect(status: u16, location: Option<&str>) -> Self {
+        let to = match location {
+            Some(l) => format!(" to `{}`", shorten(&crate::host::redact_userinfo(l), 1024)),
+            None => " without a Location".to_string(),
+        };
+        Error::new(
+            ErrorKind::Redirect,
+            format!(
+                "the daemon answered HTTP {status} (a redirect{to}); redirects are not followed, \
+                 so nothing was sent there"
+            ),
+        )
+        .with_status(status)
     }
 
     /// A JSON decode failure of `bytes`, with the path of the failing field.
@@ -164,6 +191,38 @@ impl Error {
         };
         Error::new(kind, error_chain(&err)).with_source(err)
     }
+}
+
+/// `message`, cut to [`MAX_ERROR_BODY`] bytes (at a character boundary) with
+/// a note when it is longer, or when `more` says the reader stopped early.
+pub(crate) fn cut_message(mut message: String, more: bool) -> String {
+    let total = message.len();
+    if total <= MAX_ERROR_BODY && !more {
+        return message;
+    }
+    let mut end = total.min(MAX_ERROR_BODY);
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    message.truncate(end);
+    if more {
+        message.push_str(" [… cut: the daemon's message is longer than 1 MiB]");
+    } else {
+        message.push_str(&format!(" [… cut at 1 MiB of {total} bytes]"));
+    }
+    message
+}
+
+/// At most `max` bytes of `text`, with an ellipsis when cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 /// `outer: inner: innermost`, each message once.
@@ -223,10 +282,21 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                     .ok()
                     .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
                     .unwrap_or_default();
-                Error::from_status(status, message)
+                Error::from_status(status, cut_message(message, false))
             }
+            // Statuses the generated exchange does not expect: 1xx, 2xx on
+            // an upgrade, 3xx. A redirect says where to, but is not followed.
             P::UnexpectedResponse(response) => {
-                Error::from_status(response.status().as_u16(), String::new())
+                let status = response.status().as_u16();
+                if (300..400).contains(&status) && status != 304 {
+                    let location = response
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+                    Error::redirect(status, location.as_deref())
+                } else {
+                    Error::from_status(status, String::new())
+                }
             }
             P::InvalidResponsePayload(bytes, e) => {
                 Error::decode("the daemon's response", &bytes, e)
@@ -290,6 +360,44 @@ mod tests {
             assert_eq!(e.status(), Some(status));
             assert!(!e.message().is_empty());
         }
+    }
+
+    #[test]
+    fn redirects_name_status_and_location_without_user_info() {
+        let e = Error::redirect(
+            307,
+            Some("http://mallory:pw@10.0.0.9:2375/v1.51/images/create"),
+        );
+        assert_eq!((e.kind(), e.status()), (ErrorKind::Redirect, Some(307)));
+        assert!(
+            e.message()
+                .contains("`http://***@10.0.0.9:2375/v1.51/images/create`"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("pw@"), "{e}");
+        assert!(
+            Error::redirect(301, None)
+                .message()
+                .contains("without a Location")
+        );
+        assert_eq!(
+            Error::from_status(302, String::new()).kind(),
+            ErrorKind::Redirect
+        );
+    }
+
+    #[test]
+    fn long_messages_are_cut_at_a_character_boundary() {
+        let long = "é".repeat(MAX_ERROR_BODY); // two bytes each
+        let cut = cut_message(long, false);
+        assert!(
+            cut.starts_with("éé") && cut.len() < MAX_ERROR_BODY + 64,
+            "{}",
+            cut.len()
+        );
+        assert!(cut.ends_with(&format!("cut at 1 MiB of {} bytes]", 2 * MAX_ERROR_BODY)));
+        assert_eq!(cut_message("short".into(), false), "short");
+        assert!(cut_message("short".into(), true).contains("longer than 1 MiB"));
     }
 
     #[test]

@@ -137,27 +137,31 @@ impl Docker {
         self.hijack(self.http().post(url).json(&body)).await
     }
 
+    /// The handshake (up to the `101` and the upgrade) is bounded by the
+    /// request timeout; the hijacked stream that follows is not.
     async fn hijack(&self, request: reqwest::RequestBuilder) -> Result<Hijacked, Error> {
-        let response = request
+        let request = request
             .header(reqwest::header::CONNECTION, "Upgrade")
-            .header(reqwest::header::UPGRADE, "tcp")
+            .header(reqwest::header::UPGRADE, "tcp");
+        self.bounded("the upgrade of the connection", self.handshake(request))
+            .await
+    }
+
+    async fn handshake(&self, request: reqwest::RequestBuilder) -> Result<Hijacked, Error> {
+        let response = request
             .send()
             .await
             .map_err(|e| Error::from(e).with_host(self.host()))?;
         let status = response.status();
         if status != reqwest::StatusCode::SWITCHING_PROTOCOLS {
-            let body = response.bytes().await.unwrap_or_default();
-            let message = serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
-                .unwrap_or_else(|| String::from_utf8_lossy(&body).trim().to_string());
-            let mut err = Error::from_status(status.as_u16(), message);
-            if status.is_success() {
-                err = Error::new(
+            let err = if status.is_success() {
+                Error::new(
                     ErrorKind::Connection,
                     format!("the daemon answered {status} instead of switching protocols"),
-                );
-            }
+                )
+            } else {
+                crate::error_body::error_of(response).await
+            };
             return Err(err.with_host(self.host()));
         }
         // Since API 1.42 the daemon says whether a TTY makes the stream raw.

@@ -1,5 +1,6 @@
 //! Where the daemon is: `DOCKER_HOST` syntax.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -21,11 +22,20 @@ pub enum Host {
 impl Host {
     /// Parses `DOCKER_HOST` syntax. `tcp://` defaults to port 2375, `https://`
     /// to 2376; `ssh://` and `npipe://` are refused with a clear error.
+    ///
+    /// User info (`tcp://user:password@host`) is refused too, and no error
+    /// repeats it: the daemon does not authenticate HTTP clients, so a
+    /// password there would silently go unused (Go's parser drops it).
     pub fn parse(s: &str) -> Result<Self, Error> {
+        Self::parse_from(s, "DOCKER_HOST")
+    }
+
+    /// [`Host::parse`], with errors naming where `s` came from.
+    pub(crate) fn parse_from(s: &str, source: &str) -> Result<Self, Error> {
         let invalid = |why: &str| {
             Error::new(
                 ErrorKind::InvalidConfig,
-                format!("DOCKER_HOST `{s}`: {why}"),
+                format!("{source} `{}`: {why}", redact_userinfo(s)),
             )
         };
         let (scheme, rest) = s
@@ -40,6 +50,18 @@ impl Host {
             }
             "tcp" | "http" | "https" => {
                 let authority = rest.trim_end_matches('/');
+                if authority
+                    .split('/')
+                    .next()
+                    .unwrap_or_default()
+                    .contains('@')
+                {
+                    return Err(invalid(
+                        "user info (`user:password@`) in the address is not supported: the Docker \
+                         daemon does not authenticate HTTP clients; use TLS client certificates \
+                         (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) or a context",
+                    ));
+                }
                 if authority.contains('/') {
                     return Err(invalid("a path after the address is not supported"));
                 }
@@ -110,6 +132,19 @@ impl fmt::Debug for Host {
     }
 }
 
+/// `scheme://user:password@host/…` → `scheme://***@host/…`: an address or
+/// URL as it may be shown in a message, without any user info.
+pub(crate) fn redact_userinfo(url: &str) -> Cow<'_, str> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Cow::Borrowed(url);
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => Cow::Owned(format!("{scheme}://***{}", &rest[at..])),
+        None => Cow::Borrowed(url),
+    }
+}
+
 /// `host`, `host:port`, `[v6]`, `[v6]:port`.
 fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
     if let Some(rest) = authority.strip_prefix('[') {
@@ -177,6 +212,28 @@ mod tests {
             Host::parse("tcp://[::1]:2375").unwrap().base_url(),
             "http://[::1]:2375"
         );
+    }
+
+    #[test]
+    fn refuses_user_info_without_repeating_it() {
+        for bad in [
+            "tcp://alice:pa55word@127.0.0.1:2375",
+            "https://alice:pa55word@docker.example",
+            "http://:pa55word@[::1]:2375/",
+            "ssh://alice:pa55word@host",
+        ] {
+            let err = Host::parse(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{bad}");
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("pa55word"), "{text}");
+            assert!(text.contains("***@"), "{text}");
+        }
+        assert_eq!(
+            redact_userinfo("http://u:p@h:1/p?q=a@b"),
+            "http://***@h:1/p?q=a@b"
+        );
+        assert_eq!(redact_userinfo("/relative/x@y"), "/relative/x@y");
+        assert_eq!(redact_userinfo("http://h/x@y"), "http://h/x@y");
     }
 
     #[test]

@@ -47,6 +47,7 @@ mod auth;
 mod config;
 mod docker;
 mod error;
+mod error_body;
 mod filters;
 mod hijack;
 mod host;

@@ -8,10 +8,10 @@
 //!   `{"error": ...}` line surfaced as an error.
 //! - [`ByteStreamExt::into_async_read`]: tar downloads as an `AsyncRead`.
 //!
-//! Every adapter holds at most one incomplete frame or line in memory, so a
-//! stream of any length runs in constant memory, and none of them panics on
-//! malformed input: the error says what and where, and a bad JSON line does
-//! not end the stream.
+//! The demultiplexer passes each frame on in pieces as they arrive, and the
+//! line decoder holds at most one incomplete line, so a stream of any length
+//! runs in constant memory; none of them panics on malformed input: the error
+//! says what and where, and a bad JSON line does not end the stream.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -22,7 +22,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use futures_core::Stream;
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, MAX_ERROR_BODY, cut_message};
 
 /// One chunk of a container's output.
 #[derive(Clone, PartialEq, Eq)]
@@ -95,85 +95,153 @@ impl Framing {
 }
 
 /// Splits Docker's multiplexed frames: `[stream, 0, 0, 0, len(4 bytes BE)]`
-/// then `len` bytes. Holds at most one incomplete frame.
+/// then `len` bytes. A payload is passed on in pieces as it arrives (slices of
+/// the incoming chunks, no copy), so a frame of any size streams through in
+/// constant memory; only the header, and the daemon's own error message
+/// (stream 3, up to [`MAX_ERROR_BODY`]), are held back.
 #[derive(Debug, Default)]
 pub(crate) struct FrameDecoder {
-    buf: BytesMut,
+    /// Input not looked at yet (a slice of the last chunk pushed).
+    input: Bytes,
+    /// The header being read, and how much of it has arrived.
+    header: [u8; HEADER],
+    header_len: usize,
+    /// The frame whose payload is being passed on.
+    frame: Option<Frame>,
     /// Bytes consumed so far, for error positions.
     offset: u64,
 }
 
+#[derive(Debug)]
+struct Frame {
+    stream: u8,
+    len: u32,
+    remaining: u32,
+    /// Where its header began, for error positions.
+    start: u64,
+    /// Stream 3: the daemon's message, collected to be reported whole.
+    message: Vec<u8>,
+}
+
 const HEADER: usize = 8;
-/// A frame larger than this is taken for garbage, not buffered.
-const MAX_FRAME: usize = 64 << 20;
 
 impl FrameDecoder {
-    pub(crate) fn push(&mut self, chunk: &[u8]) {
-        self.buf.extend_from_slice(chunk);
+    /// Takes the next chunk; call only once [`FrameDecoder::next_piece`]
+    /// returned `None` (everything before was consumed).
+    pub(crate) fn push(&mut self, chunk: Bytes) {
+        debug_assert!(self.input.is_empty());
+        self.input = chunk;
     }
 
-    /// The next complete frame, if any.
-    pub(crate) fn next_frame(&mut self) -> Option<Result<LogOutput, Error>> {
-        if self.buf.len() < HEADER {
-            return None;
+    /// The next piece of output from the input pushed so far: `None` when
+    /// it is all consumed. Empty frames yield nothing.
+    pub(crate) fn next_piece(&mut self) -> Option<Result<LogOutput, Error>> {
+        while !self.input.is_empty() {
+            let Some(frame) = &mut self.frame else {
+                let take = (HEADER - self.header_len).min(self.input.len());
+                self.header[self.header_len..self.header_len + take]
+                    .copy_from_slice(&self.input[..take]);
+                self.input.advance(take);
+                self.header_len += take;
+                if self.header_len == HEADER
+                    && let Err(e) = self.start_frame()
+                {
+                    return Some(Err(e));
+                }
+                continue;
+            };
+            let take = (frame.remaining as usize).min(self.input.len());
+            let piece = self.input.split_to(take);
+            frame.remaining -= take as u32;
+            self.offset += take as u64;
+            let done = frame.remaining == 0;
+            let item = match frame.stream {
+                0 => Some(Ok(LogOutput::StdIn(piece))),
+                1 => Some(Ok(LogOutput::StdOut(piece))),
+                2 => Some(Ok(LogOutput::StdErr(piece))),
+                _ => {
+                    let room = MAX_ERROR_BODY.saturating_sub(frame.message.len());
+                    frame
+                        .message
+                        .extend_from_slice(&piece[..piece.len().min(room)]);
+                    done.then(|| Err(daemon_error(frame)))
+                }
+            };
+            if done {
+                self.frame = None;
+            }
+            if item.is_some() {
+                return item;
+            }
         }
-        let header = &self.buf[..HEADER];
-        let len = u32::from_be_bytes([header[4], header[5], header[6], header[7]]) as usize;
-        let kind = header[0];
-        if kind > 3 || header[1..4] != [0, 0, 0] || len > MAX_FRAME {
+        None
+    }
+
+    /// A complete header: checks it and starts its frame. The length needs no
+    /// check: any 32-bit length is a frame the protocol can carry.
+    fn start_frame(&mut self) -> Result<(), Error> {
+        let header = self.header;
+        let start = self.offset;
+        self.header_len = 0;
+        self.offset += HEADER as u64;
+        let stream = header[0];
+        if stream > 3 || header[1..4] != [0, 0, 0] {
             let shown: Vec<String> = header.iter().map(|b| format!("{b:02x}")).collect();
-            return Some(Err(Error::new(
+            return Err(Error::new(
                 ErrorKind::Stream,
                 format!(
-                    "malformed output frame header at byte {}: [{}] (expected stream 0-3, three zero bytes, a length up to {MAX_FRAME})",
-                    self.offset,
+                    "malformed output frame header at byte {start}: [{}] (expected stream 0-3, then three zero bytes)",
                     shown.join(" ")
                 ),
-            )));
+            ));
         }
-        if self.buf.len() < HEADER + len {
-            return None;
+        let len = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
+        let frame = Frame {
+            stream,
+            len,
+            remaining: len,
+            start,
+            message: Vec::new(),
+        };
+        if len > 0 {
+            self.frame = Some(frame);
+        } else if stream == 3 {
+            return Err(daemon_error(&frame));
         }
-        self.buf.advance(HEADER);
-        let payload = self.buf.split_to(len).freeze();
-        self.offset += (HEADER + len) as u64;
-        Some(Ok(match kind {
-            0 => LogOutput::StdIn(payload),
-            1 => LogOutput::StdOut(payload),
-            2 => LogOutput::StdErr(payload),
-            // Stream 3 carries the daemon's own error about the stream.
-            _ => {
-                return Some(Err(Error::new(
-                    ErrorKind::Stream,
-                    format!(
-                        "the daemon reported: {}",
-                        String::from_utf8_lossy(&payload).trim()
-                    ),
-                )));
-            }
-        }))
+        Ok(())
     }
 
     /// At end of input: an error if a frame was cut off.
     pub(crate) fn finish(&self) -> Result<(), Error> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let expected = if self.buf.len() >= HEADER {
-            u32::from_be_bytes([self.buf[4], self.buf[5], self.buf[6], self.buf[7]]) as usize
-                + HEADER
-        } else {
-            HEADER
+        let (start, received, expected) = match &self.frame {
+            Some(f) => (
+                f.start,
+                HEADER as u64 + u64::from(f.len - f.remaining),
+                HEADER as u64 + u64::from(f.len),
+            ),
+            None if self.header_len > 0 => (self.offset, self.header_len as u64, HEADER as u64),
+            None => return Ok(()),
         };
         Err(Error::new(
             ErrorKind::Stream,
             format!(
-                "the output stream ended inside a frame at byte {} ({} of {expected} bytes received)",
-                self.offset,
-                self.buf.len()
+                "the output stream ended inside a frame at byte {start} ({received} of {expected} bytes received)"
             ),
         ))
     }
+}
+
+/// Stream 3 carries the daemon's own error about the stream.
+fn daemon_error(frame: &Frame) -> Error {
+    let text = String::from_utf8_lossy(&frame.message);
+    let message = cut_message(text.trim().to_string(), frame.len as usize > MAX_ERROR_BODY);
+    if message.is_empty() {
+        return Error::new(
+            ErrorKind::Stream,
+            "the daemon reported an error on the stream, without a message",
+        );
+    }
+    Error::new(ErrorKind::Stream, format!("the daemon reported: {message}"))
 }
 
 /// Container output as typed chunks: frames demultiplexed, or raw console
@@ -210,7 +278,7 @@ where
                 return Poll::Ready(None);
             }
             if this.framing == Framing::Multiplexed
-                && let Some(frame) = this.frames.next_frame()
+                && let Some(frame) = this.frames.next_piece()
             {
                 if frame.is_err() {
                     // After a bad header the rest cannot be framed.
@@ -225,7 +293,7 @@ where
                         return Poll::Ready(Some(Ok(LogOutput::Console(chunk))));
                     }
                     Framing::Raw => continue,
-                    Framing::Multiplexed => this.frames.push(&chunk),
+                    Framing::Multiplexed => this.frames.push(chunk),
                 },
                 Poll::Ready(Some(Err(e))) => {
                     this.done = true;
@@ -476,6 +544,26 @@ mod tests {
         LogStream::new(chunks(bytes, size), framing).collect().await
     }
 
+    /// Consecutive pieces of one stream, joined: what a reader of each
+    /// stream sees, in order.
+    fn joined(items: &[Result<LogOutput, Error>]) -> Vec<(&'static str, Vec<u8>)> {
+        let mut runs: Vec<(&'static str, Vec<u8>)> = Vec::new();
+        for item in items {
+            let item = item.as_ref().unwrap();
+            let name = match item {
+                LogOutput::StdIn(_) => "stdin",
+                LogOutput::StdOut(_) => "stdout",
+                LogOutput::StdErr(_) => "stderr",
+                LogOutput::Console(_) => "console",
+            };
+            match runs.last_mut() {
+                Some((last, bytes)) if *last == name => bytes.extend_from_slice(item.bytes()),
+                _ => runs.push((name, item.bytes().to_vec())),
+            }
+        }
+        runs
+    }
+
     #[tokio::test]
     async fn demultiplexes_across_any_chunking() {
         let mut input = frame(1, b"hello ");
@@ -483,32 +571,58 @@ mod tests {
         input.extend(frame(1, b""));
         input.extend(frame(1, b"world\n"));
         for size in [1, 3, 8, 9, 1000] {
-            let out: Vec<LogOutput> = collect_output(input.clone(), size, Framing::Multiplexed)
-                .await
-                .into_iter()
-                .map(Result::unwrap)
-                .collect();
+            let out = collect_output(input.clone(), size, Framing::Multiplexed).await;
+            assert!(out.iter().all(|o| !o.as_ref().unwrap().bytes().is_empty()));
             assert_eq!(
-                out,
+                joined(&out),
                 vec![
-                    LogOutput::StdOut(Bytes::from_static(b"hello ")),
-                    LogOutput::StdErr(Bytes::from_static(b"oops\n")),
-                    LogOutput::StdOut(Bytes::new()),
-                    LogOutput::StdOut(Bytes::from_static(b"world\n")),
+                    ("stdout", b"hello ".to_vec()),
+                    ("stderr", b"oops\n".to_vec()),
+                    ("stdout", b"world\n".to_vec()),
                 ],
                 "chunk size {size}"
             );
         }
+        // Frames that arrive whole are passed on whole.
+        let out = collect_output(input, 1000, Framing::Multiplexed).await;
+        assert_eq!(out.len(), 3);
     }
 
     #[tokio::test]
-    async fn raw_streams_pass_through() {
-        let out = collect_output(b"tty output".to_vec(), 4, Framing::Raw).await;
-        let text: Vec<u8> = out
-            .into_iter()
-            .flat_map(|o| o.unwrap().into_bytes().to_vec())
-            .collect();
-        assert_eq!(text, b"tty output");
+    async fn frames_of_any_size_stream_in_pieces() {
+        // A 100 MiB frame, as 64 KiB chunks of one shared buffer: every
+        // piece is out before the frame is complete, none larger than a chunk.
+        const CHUNK: usize = 64 << 10;
+        const LEN: usize = 100 << 20;
+        let block = Bytes::from(vec![7u8; CHUNK]);
+        let mut header = vec![1, 0, 0, 0];
+        header.extend_from_slice(&(LEN as u32).to_be_bytes());
+        let parts = std::iter::once(Bytes::from(header))
+            .chain(std::iter::repeat_n(block, LEN / CHUNK))
+            .map(Ok::<_, Error>);
+        let mut out = LogStream::new(stream::iter(parts), Framing::Multiplexed);
+        let (mut total, mut largest, mut pieces) = (0, 0, 0);
+        while let Some(piece) = out.next().await {
+            let piece = piece.unwrap();
+            assert!(matches!(piece, LogOutput::StdOut(_)));
+            total += piece.bytes().len();
+            largest = largest.max(piece.bytes().len());
+            pieces += 1;
+        }
+        assert_eq!((total, largest, pieces), (LEN, CHUNK, LEN / CHUNK));
+
+        // The largest length the header can say is a frame like any other.
+        let mut most = vec![2, 0, 0, 0, 0xff, 0xff, 0xff, 0xff];
+        most.extend_from_slice(b"partial");
+        let out = collect_output(most, 3, Framing::Multiplexed).await;
+        let (last, pieces) = out.split_last().unwrap();
+        assert_eq!(joined(pieces), vec![("stderr", b"partial".to_vec())]);
+        let e = last.as_ref().unwrap_err();
+        assert!(
+            e.message()
+                .contains("ended inside a frame at byte 0 (15 of 4294967303 bytes"),
+            "{e}"
+        );
     }
 
     #[tokio::test]
@@ -528,17 +642,24 @@ mod tests {
         let mut cut = frame(1, b"complete");
         cut.extend(&frame(2, b"cut off")[..10]);
         let out = collect_output(cut, 4, Framing::Multiplexed).await;
-        assert_eq!(out.len(), 2);
+        let (last, pieces) = out.split_last().unwrap();
+        assert_eq!(
+            joined(pieces),
+            vec![("stdout", b"complete".to_vec()), ("stderr", b"cu".to_vec())]
+        );
+        let e = last.as_ref().unwrap_err();
         assert!(
-            out[1]
-                .as_ref()
-                .unwrap_err()
-                .message()
-                .contains("ended inside a frame")
+            e.message()
+                .contains("ended inside a frame at byte 16 (10 of 15 bytes"),
+            "{e}"
         );
 
-        let system =
-            collect_output(frame(3, b"container is gone"), 100, Framing::Multiplexed).await;
+        let system = collect_output(frame(3, b"container is gone"), 3, Framing::Multiplexed).await;
+        assert_eq!(
+            system.len(),
+            1,
+            "the daemon's message is reported once, whole"
+        );
         assert!(
             system[0]
                 .as_ref()

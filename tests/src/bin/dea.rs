@@ -1,0 +1,10 @@
+//! The `dea` example of the facade, built as a binary of this package (with
+//! every API version) so that tests can run it as a child process: through a
+//! slow pipe, into `head`, against fake daemons.
+
+#[path = "../../../crates/docker-engine-api/examples/dea.rs"]
+mod dea;
+
+fn main() -> std::process::ExitCode {
+    dea::main()
+}
