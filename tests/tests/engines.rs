@@ -44,9 +44,9 @@ async fn each_engine_reports_the_api_version_of_its_release() {
 
         // What the release should serve, from the package fetched (or, for a
         // daemon the project did not provision, the version it reports).
-        let expected = engine.expected_api_version().or_else(|| {
-            docker_engine_api_tests::expected_api_version(&engine_version)
-        });
+        let expected = engine
+            .expected_api_version()
+            .or_else(|| docker_engine_api_tests::expected_api_version(&engine_version));
         let release = engine
             .package_version
             .clone()
@@ -109,7 +109,10 @@ async fn provisioned_engines_negotiate_their_own_version_exactly() {
             latest.baseurl()
         );
         let info = latest.system_info().send().await.unwrap().into_inner();
-        assert!(info.id.is_some(), "engine {name}: info through v{newest}'s types");
+        assert!(
+            info.id.is_some(),
+            "engine {name}: info through v{newest}'s types"
+        );
     }
 }
 

@@ -100,7 +100,11 @@ async fn a_pinned_version_is_used_as_is_and_its_prefix_reaches_the_daemon() {
             let docker = Docker::connect(Config::from_lookup(&lookup, None).unwrap()).unwrap();
             let client = docker.client().await.unwrap();
             let answer = with_api!(&client, |c, api| {
-                c.system_info().send().await.map(drop).map_err(docker_engine_api::Error::from)
+                c.system_info()
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(docker_engine_api::Error::from)
             });
             if engine.is_podman() {
                 // Podman does not check the prefix: any version is answered

@@ -282,8 +282,9 @@ impl Docker {
 
     /// The daemon's maximum API version: `/_ping`'s `Api-Version` header
     /// (also on an error status, which some daemons send while starting or
-    /// when a plugin fails, as the Go client reads it), else `ApiVersion` of
-    /// `GET /version`.
+    /// when a plugin fails, as the Go client reads it); when a successful
+    /// ping has none, `ApiVersion` of `GET /version`; an error answer without
+    /// the header is that error.
     async fn daemon_max(&self) -> Result<ApiVersion, Error> {
         let ping = self.bounded("/_ping", self.ping_answer()).await?;
         let header = ping
@@ -301,17 +302,17 @@ impl Docker {
                 .with_host(self.host())
             });
         }
+        // An error answer without the header says what is wrong (a redirect,
+        // a daemon that is not ready) better than a second request would.
+        if let Some(error) = ping.error {
+            return Err(error);
+        }
         let version = self.bounded("GET /version", self.version_of_daemon());
         version.await.map_err(|e| {
-            let status = ping
-                .error
-                .and_then(|e| e.status())
-                .map(|s| format!(" (it answered HTTP {s})"))
-                .unwrap_or_default();
             Error::new(
                 ErrorKind::Other,
                 format!(
-                    "the daemon announced no API version: no Api-Version header on /_ping{status}, \
+                    "the daemon announced no API version: no Api-Version header on /_ping, \
                      and GET /version failed: {}",
                     e.message()
                 ),

@@ -164,13 +164,13 @@ impl Docker {
             };
             return Err(err.with_host(self.host()));
         }
-        // Since API 1.42 the daemon says whether a TTY makes the stream raw.
-        let framing = response
+        // `raw-stream` is reliable from API 1.42 on; before, it is sent for
+        // multiplexed streams too, and the first bytes decide.
+        let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(Framing::from_content_type)
-            .unwrap_or(Framing::Multiplexed);
+            .and_then(|v| v.to_str().ok());
+        let framing = Framing::of_answer(content_type, Some(self.negotiate().await?.version));
         let upgraded = response
             .upgrade()
             .await

@@ -79,10 +79,23 @@ pub enum Framing {
     Multiplexed,
     /// Raw bytes (`application/vnd.docker.raw-stream`): a TTY was allocated.
     Raw,
+    /// The daemon did not say reliably: the first bytes decide. A frame
+    /// header starts with a stream id (0–3) and three zero bytes, which no
+    /// terminal output does; anything else is raw.
+    ///
+    /// Needed because the header only became reliable with API v1.42:
+    /// before, Docker sends logs without a `Content-Type` and hijacked
+    /// attach and exec as `raw-stream` even when they are multiplexed (also
+    /// at `/v1.41` on newer daemons); Podman sends logs as
+    /// `application/octet-stream` or `text/plain`. The Go CLI looks at the
+    /// container's `Tty` instead, which costs a request.
+    Unknown,
 }
 
 impl Framing {
     /// The framing a `Content-Type` announces (`None` when it says neither).
+    /// Only `multiplexed-stream` is reliable at every API version; see
+    /// [`Framing::Unknown`].
     pub fn from_content_type(content_type: &str) -> Option<Self> {
         if content_type.contains("multiplexed-stream") {
             Some(Framing::Multiplexed)
@@ -91,6 +104,33 @@ impl Framing {
         } else {
             None
         }
+    }
+
+    /// The framing of an answer with this `Content-Type` (if any) to a
+    /// request of API `version` (if known): `multiplexed-stream` always says
+    /// so; `raw-stream` only from v1.42 on; anything else is
+    /// [`Framing::Unknown`].
+    pub fn of_answer(content_type: Option<&str>, version: Option<crate::ApiVersion>) -> Self {
+        let reliable_raw = version.is_some_and(|v| v >= crate::ApiVersion::new(1, 42));
+        match content_type.and_then(Self::from_content_type) {
+            Some(Framing::Multiplexed) => Framing::Multiplexed,
+            Some(Framing::Raw) if reliable_raw => Framing::Raw,
+            _ => Framing::Unknown,
+        }
+    }
+
+    /// What the first bytes of a stream say (`None`: not enough bytes yet).
+    fn sniff(start: &[u8]) -> Option<Self> {
+        let looks_like_header = |i: usize, b: u8| if i == 0 { b <= 3 } else { b == 0 };
+        if start
+            .iter()
+            .take(4)
+            .enumerate()
+            .any(|(i, b)| !looks_like_header(i, *b))
+        {
+            return Some(Framing::Raw);
+        }
+        (start.len() >= 4).then_some(Framing::Multiplexed)
     }
 }
 
@@ -250,6 +290,9 @@ pub struct LogStream<S> {
     inner: S,
     framing: Framing,
     frames: FrameDecoder,
+    /// While the framing is [`Framing::Unknown`]: the first bytes (at most
+    /// four are needed to decide).
+    start: BytesMut,
     done: bool,
 }
 
@@ -259,8 +302,18 @@ impl<S> LogStream<S> {
             inner,
             framing,
             frames: FrameDecoder::default(),
+            start: BytesMut::new(),
             done: false,
         }
+    }
+
+    /// With [`Framing::Unknown`], takes a chunk until the framing is known;
+    /// returns the bytes to go on with once it is.
+    fn decide(&mut self, chunk: Bytes) -> Option<Bytes> {
+        self.start.extend_from_slice(&chunk);
+        let framing = Framing::sniff(&self.start)?;
+        self.framing = framing;
+        Some(std::mem::take(&mut self.start).freeze())
     }
 }
 
@@ -288,19 +341,35 @@ where
             }
             match Pin::new(&mut this.inner).poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Ok(chunk))) => match this.framing {
-                    Framing::Raw if !chunk.is_empty() => {
-                        return Poll::Ready(Some(Ok(LogOutput::Console(chunk))));
+                Poll::Ready(Some(Ok(chunk))) => {
+                    let chunk = match this.framing {
+                        Framing::Unknown => match this.decide(chunk) {
+                            Some(start) => start,
+                            None => continue,
+                        },
+                        _ => chunk,
+                    };
+                    match this.framing {
+                        Framing::Raw if !chunk.is_empty() => {
+                            return Poll::Ready(Some(Ok(LogOutput::Console(chunk))));
+                        }
+                        Framing::Multiplexed => this.frames.push(chunk),
+                        _ => continue,
                     }
-                    Framing::Raw => continue,
-                    Framing::Multiplexed => this.frames.push(chunk),
-                },
+                }
                 Poll::Ready(Some(Err(e))) => {
                     this.done = true;
                     return Poll::Ready(Some(Err(e.into())));
                 }
                 Poll::Ready(None) => {
                     this.done = true;
+                    // A stream that ended before its framing was clear
+                    // (fewer than four bytes, all like a header's start) is
+                    // passed on as it is: nothing is lost.
+                    if !this.start.is_empty() {
+                        let rest = std::mem::take(&mut this.start).freeze();
+                        return Poll::Ready(Some(Ok(LogOutput::Console(rest))));
+                    }
                     return Poll::Ready(this.frames.finish().err().map(Err));
                 }
             }
@@ -482,21 +551,24 @@ impl ByteStreamExt for progenitor_client::ByteStream {
     }
 }
 
-/// For a whole `ResponseValue<ByteStream>`: the headers say how it is framed.
+/// For a whole `ResponseValue<ByteStream>`: its headers, and its first bytes,
+/// say how it is framed.
 pub trait ResponseExt {
-    /// Container output, framed as the `Content-Type` says (multiplexed
-    /// unless the daemon says raw, i.e. a TTY).
+    /// Container output: demultiplexed when the `Content-Type` says
+    /// `multiplexed-stream`, else as its first bytes say (a frame header, or
+    /// raw TTY output; see [`Framing::Unknown`]).
     fn output(self) -> LogStream<Body>;
 }
 
 impl ResponseExt for progenitor_client::ResponseValue<progenitor_client::ByteStream> {
     fn output(self) -> LogStream<Body> {
-        let framing = self
+        // The request's API version is not known here: only
+        // `multiplexed-stream` is trusted, the first bytes decide otherwise.
+        let content_type = self
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(Framing::from_content_type)
-            .unwrap_or(Framing::Multiplexed);
+            .and_then(|v| v.to_str().ok());
+        let framing = Framing::of_answer(content_type, None);
         self.into_inner().output(framing)
     }
 }
@@ -586,6 +658,57 @@ mod tests {
         // Frames that arrive whole are passed on whole.
         let out = collect_output(input, 1000, Framing::Multiplexed).await;
         assert_eq!(out.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn unknown_framing_is_decided_by_the_first_bytes() {
+        // Multiplexed frames, whatever the chunking (even one byte at a time).
+        let mut input = frame(1, b"out\n");
+        input.extend(frame(2, b"err\n"));
+        for size in [1, 2, 3, 4, 5, 100] {
+            let out = collect_output(input.clone(), size, Framing::Unknown).await;
+            assert_eq!(
+                joined(&out),
+                vec![("stdout", b"out\n".to_vec()), ("stderr", b"err\n".to_vec())],
+                "chunk size {size}"
+            );
+        }
+        // TTY output: raw as soon as the first bytes say so, nothing lost.
+        for text in [&b"out\r\nerr\r\n"[..], b"\x01x", b"\x02\x00\x00a", b"$"] {
+            for size in [1, 3, 100] {
+                let out = collect_output(text.to_vec(), size, Framing::Unknown).await;
+                assert_eq!(
+                    joined(&out),
+                    vec![("console", text.to_vec())],
+                    "chunk size {size}"
+                );
+            }
+        }
+        // A stream that ends undecided loses nothing.
+        let out = collect_output(vec![1, 0], 1, Framing::Unknown).await;
+        assert_eq!(joined(&out), vec![("console", vec![1, 0])]);
+        assert!(
+            collect_output(Vec::new(), 1, Framing::Unknown)
+                .await
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn only_multiplexed_is_trusted_before_v1_42() {
+        use crate::ApiVersion;
+        let raw = Some("application/vnd.docker.raw-stream");
+        let mux = Some("application/vnd.docker.multiplexed-stream");
+        let v = |m| Some(ApiVersion::new(1, m));
+        assert_eq!(Framing::of_answer(mux, v(41)), Framing::Multiplexed);
+        assert_eq!(Framing::of_answer(raw, v(41)), Framing::Unknown);
+        assert_eq!(Framing::of_answer(raw, v(42)), Framing::Raw);
+        assert_eq!(Framing::of_answer(raw, None), Framing::Unknown);
+        assert_eq!(Framing::of_answer(None, v(51)), Framing::Unknown);
+        assert_eq!(
+            Framing::of_answer(Some("text/plain"), v(41)),
+            Framing::Unknown
+        );
     }
 
     #[tokio::test]

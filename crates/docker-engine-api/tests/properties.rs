@@ -122,6 +122,43 @@ proptest! {
     }
 
     #[test]
+    fn unknown_framing_finds_frames_and_loses_nothing_of_raw_output(
+        frames in prop::collection::vec((0u8..=2, 1usize..300, any::<u8>()), 1..10),
+        raw in prop::collection::vec(any::<u8>(), 0..600),
+        cuts in prop::collection::vec(any::<usize>(), 0..30),
+    ) {
+        // Frames (the first one not empty, as a real stream's): the same
+        // bytes per stream as with the framing known.
+        let frames = payloads(frames);
+        let bytes: Vec<u8> = frames.iter().flat_map(|(k, p)| frame(*k, p)).collect();
+        let known: Vec<(u8, Vec<u8>)> = run(LogStream::new(chunked(&bytes, &cuts), Framing::Multiplexed).collect::<Vec<_>>())
+            .into_iter().map(|i| stream_and_bytes(i.unwrap())).collect();
+        let sniffed: Vec<(u8, Vec<u8>)> = run(LogStream::new(chunked(&bytes, &cuts), Framing::Unknown).collect::<Vec<_>>())
+            .into_iter().map(|i| stream_and_bytes(i.unwrap())).collect();
+        let per_stream = |items: &[(u8, Vec<u8>)], s: u8| -> Vec<u8> {
+            items.iter().filter(|(k, _)| *k == s).flat_map(|(_, p)| p.clone()).collect()
+        };
+        for s in 0..=2 {
+            prop_assert_eq!(per_stream(&sniffed, s), per_stream(&known, s));
+        }
+        // Anything that does not start like a frame header comes out as the
+        // console, byte for byte, however it is cut.
+        let looks_like_header = raw.first().is_some_and(|b| *b <= 3)
+            && raw.iter().skip(1).take(3).all(|b| *b == 0);
+        if !looks_like_header {
+            let items: Vec<Result<LogOutput, Error>> = run(LogStream::new(chunked(&raw, &cuts), Framing::Unknown).collect());
+            let mut out = Vec::new();
+            for item in items {
+                match item.unwrap() {
+                    LogOutput::Console(b) => out.extend_from_slice(&b),
+                    other => prop_assert!(false, "not console: {other:?}"),
+                }
+            }
+            prop_assert_eq!(out, raw);
+        }
+    }
+
+    #[test]
     fn json_lines_survive_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..600), cuts in prop::collection::vec(any::<usize>(), 0..12)) {
         let items: Vec<Result<serde_json::Value, Error>> = run(JsonLines::new(chunked(&bytes, &cuts)).collect());
         for item in items.iter().filter_map(|i| i.as_ref().err()) {
