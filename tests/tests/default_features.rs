@@ -3,8 +3,9 @@
 //! That invocation selects only the facade, so feature unification with this
 //! test crate (which compiles every version in) cannot add versions; cargo
 //! keeps the two feature sets apart in the shared target directory. The seed
-//! scenario (`examples/run.rs`) and `dea version` must work against every
-//! engine: the newest types speak each daemon's own version.
+//! scenario (`examples/run.rs`), the README's first program
+//! (`examples/readme.rs`) and `dea version` must work against every engine:
+//! the newest types speak each daemon's own version.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -71,6 +72,16 @@ async fn the_default_build_runs_the_seed_scenario_and_dea_on_every_engine() {
             engine.name
         );
 
+        // The README's program, which creates containers of `busybox` (an
+        // alias of the base image on the project's engines).
+        let out = cargo_run_example(&engine, "readme", &[]);
+        let (stdout, stderr) = text(&out);
+        assert!(
+            out.status.success() && stdout.starts_with("hello world\n"),
+            "engine {}: the README's program:\n{stdout}{stderr}",
+            engine.name
+        );
+
         let out = cargo_run_example(&engine, "dea", &["version"]);
         let (stdout, stderr) = text(&out);
         assert!(
@@ -92,4 +103,23 @@ async fn the_default_build_runs_the_seed_scenario_and_dea_on_every_engine() {
             engine.name
         );
     }
+}
+
+/// The README's first program, as `examples/readme.rs` has it below its
+/// header.
+#[test]
+fn the_readme_example_is_the_one_that_runs() {
+    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+    let start = readme
+        .find("```rust,no_run\n")
+        .expect("the README's first program")
+        + 15;
+    let snippet = &readme[start..start + readme[start..].find("```\n").unwrap()];
+    let example =
+        std::fs::read_to_string(workspace().join("crates/docker-engine-api/examples/readme.rs"))
+            .unwrap();
+    assert!(
+        example.ends_with(snippet),
+        "examples/readme.rs is not the README's program: copy it again"
+    );
 }

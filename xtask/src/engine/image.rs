@@ -1,8 +1,10 @@
-//! The base test image `dea-busybox:latest`.
+//! The base test image `dea-busybox:latest`, also tagged `busybox:latest`.
 //!
 //! No registry is reachable, so nothing can be pulled: the image is imported
 //! from a tar holding Debian's static busybox and a symlink per applet, as
-//! `docker import -` does.
+//! `docker import -` does. The second name lets programs written for a real
+//! machine run as they are: the README's first example and
+//! `examples/run.rs` create containers of `busybox`.
 
 use std::path::Path;
 use std::process::Command;
@@ -14,6 +16,8 @@ use super::http::{self, Body};
 
 pub const REPO: &str = "dea-busybox";
 pub const TAG: &str = "latest";
+/// The image's second name, what examples written for Docker Hub ask for.
+pub const ALIAS: (&str, &str) = ("busybox", "latest");
 
 /// Applets the tests may rely on; `up` fails if busybox lacks one.
 const REQUIRED_APPLETS: &[&str] = &[
@@ -28,11 +32,25 @@ const GROUP: &str = "root:x:0:\nnogroup:x:65534:\n";
 
 /// Imports the image into the daemon at `socket` unless it is there already.
 pub fn ensure_imported(socket: &Path, busybox: &Path) -> Result<()> {
-    if is_present(socket)? {
-        return Ok(());
+    if !is_present(socket)? {
+        let tar = build_tar(busybox)?;
+        import(socket, &tar)?;
     }
-    let tar = build_tar(busybox)?;
-    import(socket, &tar)
+    tag_alias(socket)
+}
+
+/// Tags the image `busybox:latest` too (again: a test may have removed it).
+fn tag_alias(socket: &Path) -> Result<()> {
+    let (repo, tag) = ALIAS;
+    let path = format!("/images/{REPO}:{TAG}/tag?repo={repo}&tag={tag}");
+    let response = http::request(socket, "POST", &path, None, Duration::from_secs(30))?;
+    ensure!(
+        (200..300).contains(&response.status),
+        "tagging {REPO}:{TAG} as {repo}:{tag} failed with {}: {}",
+        response.status,
+        response.text()
+    );
+    Ok(())
 }
 
 fn is_present(socket: &Path) -> Result<bool> {
