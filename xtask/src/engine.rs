@@ -43,6 +43,7 @@ mod http;
 mod image;
 mod packages;
 mod process;
+pub mod swarm;
 
 use std::fmt;
 use std::fs;
@@ -71,6 +72,9 @@ enum EngineCommand {
     Down(Selection),
     /// Show each engine's state.
     Status,
+    /// The two-node swarm of engines 28 (manager) and 26 (worker).
+    #[command(subcommand)]
+    Swarm(swarm::SwarmCommand),
 }
 
 #[derive(clap::Args)]
@@ -104,6 +108,7 @@ pub fn run(args: EngineArgs) -> Result<()> {
         EngineCommand::Up(s) => up(&s.engine.engines()).map(drop),
         EngineCommand::Down(s) => down(&s.engine.engines()),
         EngineCommand::Status => status(),
+        EngineCommand::Swarm(command) => swarm::run(command),
     }
 }
 
