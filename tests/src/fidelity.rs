@@ -94,10 +94,10 @@ fn parse_pattern(pattern: &str) -> Option<Vec<PatternSegment>> {
     let mut first = true;
     while !rest.is_empty() {
         if let Some(inner) = rest.strip_prefix('[') {
-            let end = if inner.starts_with('"') {
+            let end = if let Some(quoted) = inner.strip_prefix('"') {
                 // A JSON string: find its closing quote.
                 let mut escaped = false;
-                let close = inner[1..].char_indices().find(|&(_, c)| {
+                let close = quoted.char_indices().find(|&(_, c)| {
                     let done = c == '"' && !escaped;
                     escaped = c == '\\' && !escaped;
                     done
