@@ -458,6 +458,7 @@ fn leave(state: &LocalState) -> Result<()> {
     loop {
         let info = get_json(&state.socket, "/info")?;
         if info["Swarm"]["LocalNodeState"] == "inactive" {
+            remove_gateway_bridge(state);
             return Ok(());
         }
         if Instant::now() > deadline {
@@ -469,6 +470,23 @@ fn leave(state: &LocalState) -> Result<()> {
             );
         }
         sleep(Duration::from_millis(200));
+    }
+}
+
+/// The bridge a node creates for the traffic of its tasks on overlay networks
+/// (`docker_gwbridge`) outlives the swarm; it goes with it, so that an engine
+/// that left is as it was before.
+fn remove_gateway_bridge(state: &LocalState) {
+    let path = "/networks/docker_gwbridge";
+    match http::request(&state.socket, "DELETE", path, None, REQUEST_TIMEOUT) {
+        Ok(r) if r.status == 204 || r.status == 404 => {}
+        Ok(r) => eprintln!(
+            "warning: engine {}: DELETE {path} answered {}: {}",
+            state.engine,
+            r.status,
+            daemon_message(&r)
+        ),
+        Err(e) => eprintln!("warning: engine {}: DELETE {path}: {e:#}", state.engine),
     }
 }
 
