@@ -13,7 +13,9 @@
 use std::path::{Path, PathBuf};
 
 pub mod fake_daemon;
+pub mod fidelity;
 pub mod private_daemon;
+pub mod swarm;
 
 use docker_engine_api::{ApiVersion, Docker, Host};
 

@@ -331,9 +331,12 @@ async fn exec_with_stdin_sees_end_of_file_after_half_close() {
         session.stdin.write_all(b"ping\n").await.unwrap();
         session.stdin.close().await.unwrap();
         // `cat` ends only if it saw end-of-file; then the stream ends.
-        let out = tokio::time::timeout(Duration::from_secs(30), output_of(session.output))
+        let mut out = tokio::time::timeout(Duration::from_secs(30), output_of(session.output))
             .await
             .unwrap_or_else(|_| panic!("engine {}: exec did not see EOF", engine.name));
+        // The daemon copies stdout and stderr from two pipes concurrently: the
+        // frames of the two streams may arrive in either order.
+        out.sort_by_key(|chunk| matches!(chunk, LogOutput::StdErr(_)));
         assert_eq!(
             out,
             vec![

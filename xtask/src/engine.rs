@@ -67,6 +67,7 @@ mod layout;
 mod packages;
 mod podman;
 mod process;
+pub mod swarm;
 
 use std::fmt;
 use std::fs;
@@ -99,6 +100,9 @@ enum EngineCommand {
     Down(Selection),
     /// Show each engine's state.
     Status,
+    /// The two-node swarm of engines 28 (manager) and 26 (worker).
+    #[command(subcommand)]
+    Swarm(swarm::SwarmCommand),
 }
 
 #[derive(clap::Args)]
@@ -138,6 +142,7 @@ pub fn run(args: EngineArgs) -> Result<()> {
         EngineCommand::Up(s) => up(&s.engine.engines()).map(drop),
         EngineCommand::Down(s) => down(&s.engine.engines()),
         EngineCommand::Status => status(),
+        EngineCommand::Swarm(command) => swarm::run(command),
     }
 }
 
@@ -234,6 +239,11 @@ pub struct EngineInfo {
 }
 
 impl EngineInfo {
+    /// The path of the engine's API socket (from `docker_host`).
+    pub fn socket(&self) -> PathBuf {
+        PathBuf::from(self.docker_host.trim_start_matches("unix://"))
+    }
+
     fn summary(&self) -> String {
         format!(
             "engine {}: DOCKER_HOST={} ({} {}, API {})",

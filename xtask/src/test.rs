@@ -1,13 +1,14 @@
 //! `cargo xtask test`: the README's test command. Starts the engines the
 //! integration tests need (`cargo xtask engine up`), runs the whole workspace
-//! test suite with their sockets in `DEA_TEST_ENGINES`, and stops the engines
+//! test suite with their sockets in `DEA_TEST_ENGINES` (and the two-node swarm
+//! of `cargo xtask engine swarm up` in `DEA_TEST_SWARM`), and stops the engines
 //! it started.
 
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::engine::{self, EngineChoice, EngineName};
+use crate::engine::{self, EngineChoice, EngineName, swarm};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -26,6 +27,13 @@ pub fn run(args: Args) -> Result<()> {
     let names = args.engine.engines();
     let already_running = running_engines();
     engine::up(&names).context("cannot start the test engines")?;
+    // The swarm tests' cluster, when both of its engines are tested.
+    let with_swarm = [swarm::MANAGER, swarm::WORKER]
+        .iter()
+        .all(|n| names.contains(n));
+    if with_swarm {
+        swarm::up().context("cannot form the test swarm")?;
+    }
 
     let root = crate::workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -40,10 +48,17 @@ pub fn run(args: Args) -> Result<()> {
         ])
         .args(&args.cargo_args)
         .env("DEA_TEST_ENGINES", engine::engines_file())
+        .env("DEA_TEST_SWARM", swarm::swarm_file())
         .status()
         .context("cannot run cargo test")?;
 
     if !args.keep_engines {
+        // Before the engines stop; a failure here still stops them.
+        let left = if with_swarm {
+            swarm::down().context("cannot remove the test swarm")
+        } else {
+            Ok(())
+        };
         let started: Vec<EngineName> = names
             .into_iter()
             .filter(|n| !already_running.contains(n))
@@ -51,6 +66,7 @@ pub fn run(args: Args) -> Result<()> {
         if !started.is_empty() {
             engine::down(&started).context("cannot stop the test engines")?;
         }
+        left?;
     }
     if !status.success() {
         bail!("the tests failed ({status})");

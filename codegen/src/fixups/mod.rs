@@ -11,6 +11,7 @@
 
 mod operations;
 mod schemas;
+mod upstream_bugs;
 mod walk;
 
 use serde::{Deserialize, Serialize};
@@ -77,6 +78,10 @@ pub struct Fixup {
 
 /// Every rule, in the order it runs.
 pub const RULES: &[Fixup] = &[
+    // Spec bugs first: every normalisation below applies to the corrected document.
+    upstream_bugs::TASK_NETWORK_IS_THE_SWARM_NETWORK,
+    upstream_bugs::VERBOSE_NETWORK_INSPECT_HAS_SERVICES,
+    upstream_bugs::SECRET_AND_CONFIG_IDS_ARE_ID,
     operations::INLINE_SHARED_REQUEST_BODIES,
     operations::ONE_REQUEST_MEDIA_TYPE,
     operations::LOGS_DECLARE_NO_MEDIA_TYPE,

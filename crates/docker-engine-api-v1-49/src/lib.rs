@@ -818,6 +818,12 @@ or `runC`.
         )]
         pub version: ::std::option::Option<ObjectVersion>,
     }
+    ///The id of the created object.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ConfigCreateResponse {
+        #[serde(rename = "ID")]
+        pub id: ::std::string::String,
+    }
     /**The config-only network source to provide the configuration for
 this network.
 */
@@ -6680,6 +6686,14 @@ or `local` for machine level)
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub scope: ::std::option::Option<::std::string::String>,
+        ///The services using the network, by name (swarm-scoped networks, GET /networks/{id}?verbose=true only).
+        #[serde(
+            rename = "Services",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub services: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, ServiceInfo>,
+        >,
     }
     impl ::std::default::Default for Network {
         fn default() -> Self {
@@ -6701,6 +6715,7 @@ or `local` for machine level)
                 options: Default::default(),
                 peers: Default::default(),
                 scope: Default::default(),
+                services: Default::default(),
             }
         }
     }
@@ -6722,7 +6737,7 @@ notation, but only the IP address is used.
             rename = "Network",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub network: ::std::option::Option<Network>,
+        pub network: ::std::option::Option<SwarmNetwork>,
     }
     /**Specifies how a service should be attached to a particular network.
 */
@@ -7113,6 +7128,26 @@ Deprecated: This field is never set and will be removed in a future release.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub secondary_ip_addresses: ::std::option::Option<::std::vec::Vec<Address>>,
+    }
+    ///One backend task of a service on a network.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct NetworkTaskInfo {
+        #[serde(
+            rename = "EndpointID",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub endpoint_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "EndpointIP",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub endpoint_ip: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "Info", skip_serializing_if = "::std::option::Option::is_none")]
+        pub info: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
+        #[serde(rename = "Name", skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
     }
     /**NetworkingConfig represents the container's networking configuration for
 each of its interfaces.
@@ -8518,6 +8553,12 @@ in a JSON string representation.
         )]
         pub version: ::std::option::Option<ObjectVersion>,
     }
+    ///The id of the created object.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct SecretCreateResponse {
+        #[serde(rename = "ID")]
+        pub id: ::std::string::String,
+    }
     ///`SecretSpec`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SecretSpec {
@@ -8652,6 +8693,27 @@ FIXME(thaJeztah): this should have "omitempty" in the generated type.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub network_id: ::std::option::Option<::std::string::String>,
+    }
+    ///A service on a network, with its tasks.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ServiceInfo {
+        #[serde(
+            rename = "LocalLBIndex",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub local_lb_index: ::std::option::Option<i32>,
+        #[serde(
+            rename = "Ports",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ports: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(
+            rename = "Tasks",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tasks: ::std::option::Option<::std::vec::Vec<NetworkTaskInfo>>,
+        #[serde(rename = "VIP", skip_serializing_if = "::std::option::Option::is_none")]
+        pub vip: ::std::option::Option<::std::string::String>,
     }
     /**The status of the service when it is in one of ReplicatedJob or
 GlobalJob modes. Absent on Replicated and Global mode services. The
@@ -9224,6 +9286,19 @@ default subnet pool.
             }
         }
     }
+    ///A network or IPAM driver and its options.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct SwarmDriver {
+        #[serde(rename = "Name", skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "Options",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub options: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
+    }
     /**Represents generic information about swarm.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -9367,6 +9442,39 @@ from the default subnet pool.
         )]
         pub subnet_size: ::std::option::Option<u32>,
     }
+    ///`SwarmIpamConfig`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct SwarmIpamConfig {
+        #[serde(
+            rename = "Gateway",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub gateway: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "Range",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub range: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "Subnet",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub subnet: ::std::option::Option<::std::string::String>,
+    }
+    ///`SwarmIpamOptions`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct SwarmIpamOptions {
+        #[serde(
+            rename = "Configs",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub configs: ::std::option::Option<::std::vec::Vec<SwarmIpamConfig>>,
+        #[serde(
+            rename = "Driver",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub driver: ::std::option::Option<SwarmDriver>,
+    }
     ///`SwarmJoinRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SwarmJoinRequest {
@@ -9416,6 +9524,101 @@ the default swarm listening port is used.
             deserialize_with = "::std::option::Option::deserialize"
         )]
         pub remote_addrs: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    }
+    ///A network as the swarm keeps it (moby's `swarm.Network`): what a task's `NetworksAttachments` carry.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct SwarmNetwork {
+        #[serde(
+            rename = "CreatedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "DriverState",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub driver_state: ::std::option::Option<SwarmDriver>,
+        #[serde(rename = "ID", skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "IPAMOptions",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ipam_options: ::std::option::Option<SwarmIpamOptions>,
+        #[serde(rename = "Spec", skip_serializing_if = "::std::option::Option::is_none")]
+        pub spec: ::std::option::Option<SwarmNetworkSpec>,
+        #[serde(
+            rename = "UpdatedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub updated_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "Version",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub version: ::std::option::Option<ObjectVersion>,
+    }
+    ///The user-defined part of a swarm network.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct SwarmNetworkSpec {
+        #[serde(
+            rename = "Attachable",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub attachable: ::std::option::Option<bool>,
+        #[serde(
+            rename = "ConfigFrom",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub config_from: ::std::option::Option<SwarmNetworkSpecConfigFrom>,
+        #[serde(
+            rename = "DriverConfiguration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub driver_configuration: ::std::option::Option<SwarmDriver>,
+        #[serde(
+            rename = "IPv6Enabled",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub i_pv6_enabled: ::std::option::Option<bool>,
+        #[serde(
+            rename = "Ingress",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ingress: ::std::option::Option<bool>,
+        #[serde(
+            rename = "Internal",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub internal: ::std::option::Option<bool>,
+        #[serde(
+            rename = "IPAMOptions",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ipam_options: ::std::option::Option<SwarmIpamOptions>,
+        #[serde(
+            rename = "Labels",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub labels: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        >,
+        #[serde(rename = "Name", skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "Scope",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub scope: ::std::option::Option<::std::string::String>,
+    }
+    ///`SwarmNetworkSpecConfigFrom`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct SwarmNetworkSpecConfigFrom {
+        #[serde(
+            rename = "Network",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub network: ::std::option::Option<::std::string::String>,
     }
     ///User modifiable swarm configuration.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -25489,7 +25692,10 @@ pub mod builder {
         ///Sends a `POST` request to `/secrets/create`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::IdResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::SecretCreateResponse>,
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::SecretSpec::try_from(v).map_err(|e| e.to_string()))
@@ -25843,7 +26049,10 @@ pub mod builder {
         ///Sends a `POST` request to `/configs/create`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::IdResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::ConfigCreateResponse>,
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::ConfigSpec::try_from(v).map_err(|e| e.to_string()))
