@@ -44,8 +44,8 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::layout::Layout;
 use super::http::{self, Body};
+use super::layout::Layout;
 use super::{EngineInfo, EngineName, engines_dir, is_running, process, read_engines};
 
 pub const MANAGER: EngineName = EngineName::V28;
