@@ -3,10 +3,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::ApiVersion;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::host::Host;
-use crate::version::ApiVersion;
 use crate::versions::{COMPILED, VersionedClient};
 
 /// A handle on one Docker daemon: the HTTP connection pool, the daemon's
@@ -280,9 +280,8 @@ fn not_compiled(version: ApiVersion) -> Error {
     Error::new(
         ErrorKind::InvalidConfig,
         format!(
-            "API v{version} is not compiled into this build (enable the `v{}_{}` feature; compiled in: {})",
-            version.major,
-            version.minor,
+            "API v{version} is not compiled into this build (enable the `{}` feature; compiled in: {})",
+            version.ident(),
             list(COMPILED)
         ),
     )
@@ -362,8 +361,8 @@ pub(crate) fn choose(
             ErrorKind::VersionTooOld,
             format!(
                 "the daemon serves API v{max} at most, older than the oldest version compiled in (v{}); \
-                 enable the `v{}_{}` feature or an older one",
-                compiled[0], max.major, max.minor
+                 enable the `{}` feature or an older one",
+                compiled[0], max.ident()
             ),
         )
     })
