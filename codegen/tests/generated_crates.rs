@@ -259,3 +259,24 @@ fn hijackable_operations_are_recorded_in_every_version() {
         );
     }
 }
+
+/// No generated type refuses a value on its own: typify's checking
+/// conversions (closed enums of integers or objects, patterns, bounds) and
+/// `deny_unknown_fields` are all gone (rules `enums_of_values_are_open`,
+/// `validation_is_documentation`; string enums are open, `open_enums`).
+#[test]
+fn no_generated_type_refuses_a_value() {
+    for (version, _) in discover(&root().join("specs")).unwrap() {
+        let source = crate_source(&version.crate_name());
+        for closed in [
+            "\"invalid value\"",
+            "deny_unknown_fields",
+            "impl<'de> ::serde::Deserialize<'de> for",
+        ] {
+            assert!(
+                !source.contains(closed),
+                "v{version}: generated code still has `{closed}`"
+            );
+        }
+    }
+}

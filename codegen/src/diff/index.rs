@@ -33,19 +33,6 @@ pub(crate) fn op_key(op: &Operation) -> String {
     format!("{} {}", op.method, op.path)
 }
 
-/// Every Rust type an operation's signature names directly.
-pub(crate) fn operation_types(op: &Operation) -> Vec<&RustType> {
-    let mut out: Vec<&RustType> = op.params.iter().map(|p| &p.rust_type).collect();
-    if let Some(b) = &op.body {
-        out.push(&b.rust_type);
-    }
-    out.push(&op.response.rust_type);
-    if let Some(crate::model::Stream::JsonLines { item }) = &op.response.stream {
-        out.push(item);
-    }
-    out
-}
-
 pub(crate) struct Index<'a> {
     pub types: BTreeMap<&'a str, &'a TypeDef>,
     /// Type name → display path (`ContainerSummary.Health`).
@@ -61,7 +48,6 @@ impl<'a> Index<'a> {
 
         // Links: parent → (child, path suffix), in field order.
         let mut links: BTreeMap<&str, Vec<(&str, String)>> = BTreeMap::new();
-        let mut refs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for t in &model.types {
             let mut out = Vec::new();
             let parsed: Vec<(String, &RustType)> = match t.kind {
@@ -84,16 +70,6 @@ impl<'a> Index<'a> {
                     }
                 }
             }
-            let mut r: BTreeSet<&str> = BTreeSet::new();
-            let named = t.fields.iter().map(|f| &f.rust_type).chain(&t.inner);
-            for ty in named {
-                for id in ty.named_types() {
-                    if let Some((&name, _)) = types.get_key_value(id) {
-                        r.insert(name);
-                    }
-                }
-            }
-            refs.insert(&t.name, r);
             links.insert(&t.name, out);
         }
 
@@ -127,24 +103,16 @@ impl<'a> Index<'a> {
             }
         }
 
-        let mut closures = BTreeMap::new();
-        for op in &model.operations {
-            let mut seen: BTreeSet<&str> = BTreeSet::new();
-            let mut stack: Vec<&str> = Vec::new();
-            for ty in operation_types(op) {
-                for id in ty.named_types() {
-                    if let Some((&name, _)) = types.get_key_value(id) {
-                        stack.push(name);
-                    }
-                }
-            }
-            while let Some(t) = stack.pop() {
-                if seen.insert(t) {
-                    stack.extend(refs.get(t).into_iter().flatten().copied());
-                }
-            }
-            closures.insert(op_key(op), seen);
-        }
+        let by_id: BTreeMap<&str, &Operation> = model
+            .operations
+            .iter()
+            .map(|op| (op.operation_id.as_str(), op))
+            .collect();
+        let closures = model
+            .reachable_types()
+            .into_iter()
+            .map(|(id, reached)| (op_key(by_id[id]), reached))
+            .collect();
 
         Self {
             types,

@@ -44,6 +44,7 @@ pub const RULES: &[Fixup] = &[
     upstream_bugs::NULL_IS_NOT_AN_ERROR,
     policy::VALIDATION_IS_DOCUMENTATION,
     policy::TIMESTAMPS_ARE_STRINGS,
+    policy::ENUMS_OF_VALUES_ARE_OPEN,
 ];
 
 /// Runs every rule on `doc`; returns what each changed, by rule name.

@@ -72,3 +72,33 @@ pub(super) const TIMESTAMPS_ARE_STRINGS: Fixup = Fixup {
         touched
     },
 };
+
+pub(super) const ENUMS_OF_VALUES_ARE_OPEN: Fixup = Fixup {
+    name: "enums_of_values_are_open",
+    cause: Cause::Policy,
+    why: "typify makes an `enum` of values that are not strings (integers: \
+          `ChangeType` 0, 1, 2; objects: the `{}` of every `ExposedPorts` and \
+          `Volumes` value) a newtype whose `Deserialize` rejects any other value, \
+          so a daemon that sends a new kind of change, or an object with content, \
+          fails the whole answer, where string enums keep unknown values \
+          (`open_enums`). The list of values is documentation (the description \
+          keeps it): `enum` is dropped from every schema whose values are not all \
+          strings, which leaves a plain integer or a free-form object.",
+    reference: "typify 0.8.0 (a non-string `enum` becomes a newtype with a checking \
+                `TryFrom`); specs/v1.52.yaml: `definitions.ChangeType` (`enum: [0, 1, \
+                2]`), `ContainerConfig.ExposedPorts` values (`enum: [{}]`)",
+    apply: |doc, _| {
+        let mut touched = Vec::new();
+        for_each_schema(doc, &mut |location, schema| {
+            let closed = schema
+                .get("enum")
+                .and_then(Value::as_array)
+                .is_some_and(|values| values.iter().any(|v| !v.is_string()));
+            if closed {
+                schema.remove("enum");
+                touched.push(location.to_owned());
+            }
+        });
+        touched
+    },
+};

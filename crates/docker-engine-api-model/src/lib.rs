@@ -12,7 +12,7 @@
 mod file;
 mod rust_type;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,56 @@ impl ApiModel {
     /// The type named `name`, if the crate has one.
     pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
         self.types.iter().find(|t| t.name == name)
+    }
+
+    /// The crate types each operation reaches from its parameters, body,
+    /// response and stream item, through fields, inner types and generic
+    /// arguments (its `$ref` closure), by operation id.
+    pub fn reachable_types(&self) -> BTreeMap<&str, BTreeSet<&str>> {
+        let refs: BTreeMap<&str, Vec<&str>> = self
+            .types
+            .iter()
+            .map(|t| {
+                let named = t.fields.iter().map(|f| &f.rust_type).chain(&t.inner);
+                (
+                    t.name.as_str(),
+                    named.flat_map(RustType::named_types).collect(),
+                )
+            })
+            .collect();
+        self.operations
+            .iter()
+            .map(|op| {
+                let mut seen = BTreeSet::new();
+                let mut stack: Vec<&str> = op
+                    .signature_types()
+                    .into_iter()
+                    .flat_map(RustType::named_types)
+                    .collect();
+                while let Some(name) = stack.pop() {
+                    if let Some((&known, children)) = refs.get_key_value(name)
+                        && seen.insert(known)
+                    {
+                        stack.extend(children.iter().copied());
+                    }
+                }
+                (op.operation_id.as_str(), seen)
+            })
+            .collect()
+    }
+}
+
+impl Operation {
+    /// Every Rust type the operation's signature names directly: parameters,
+    /// body, response, stream item.
+    pub fn signature_types(&self) -> Vec<&RustType> {
+        let mut out: Vec<&RustType> = self.params.iter().map(|p| &p.rust_type).collect();
+        out.extend(self.body.as_ref().map(|b| &b.rust_type));
+        out.push(&self.response.rust_type);
+        if let Some(Stream::JsonLines { item }) = &self.response.stream {
+            out.push(item);
+        }
+        out
     }
 }
 

@@ -428,46 +428,10 @@ The maximum allowed size is 1000KB, as defined in [MaxConfigSize](https://pkg.go
     pub struct ContainerChangeResponseItem {
         ///Kind of change
         #[serde(rename = "Kind")]
-        pub kind: ContainerChangeResponseItemKind,
+        pub kind: u8,
         ///Path to file that has changed
         #[serde(rename = "Path")]
         pub path: ::std::string::String,
-    }
-    ///Kind of change
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerChangeResponseItemKind(u8);
-    impl ::std::ops::Deref for ContainerChangeResponseItemKind {
-        type Target = u8;
-        fn deref(&self) -> &u8 {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerChangeResponseItemKind> for u8 {
-        fn from(value: ContainerChangeResponseItemKind) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::TryFrom<u8> for ContainerChangeResponseItemKind {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: u8,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![0_u8, 1_u8, 2_u8].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerChangeResponseItemKind {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(<u8>::deserialize(deserializer)?)
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
     }
     /**Configuration for a container that is portable between hosts.
 
@@ -543,7 +507,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerConfigExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -638,7 +602,7 @@ objects.
         pub volumes: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerConfigVolumesValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         ///The working directory for commands to run in.
@@ -677,112 +641,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ContainerConfigExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerConfigExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerConfigExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerConfigExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerConfigExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerConfigExposedPortsValue {
-        fn default() -> Self {
-            ContainerConfigExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerConfigExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerConfigExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ContainerConfigVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerConfigVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerConfigVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerConfigVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerConfigVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerConfigVolumesValue {
-        fn default() -> Self {
-            ContainerConfigVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerConfigVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerConfigVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///`ContainerCreateBody`
@@ -851,7 +709,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerCreateBodyExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -962,7 +820,7 @@ objects.
         pub volumes: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerCreateBodyVolumesValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         ///The working directory for commands to run in.
@@ -1003,112 +861,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ContainerCreateBodyExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerCreateBodyExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerCreateBodyExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerCreateBodyExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerCreateBodyExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerCreateBodyExposedPortsValue {
-        fn default() -> Self {
-            ContainerCreateBodyExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerCreateBodyExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerCreateBodyExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ContainerCreateBodyVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerCreateBodyVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerCreateBodyVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerCreateBodyVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerCreateBodyVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerCreateBodyVolumesValue {
-        fn default() -> Self {
-            ContainerCreateBodyVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerCreateBodyVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerCreateBodyVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///OK response to ContainerCreate operation
@@ -4276,7 +4028,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ImageConfigExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -4395,7 +4147,10 @@ objects.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub volumes: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ImageConfigVolumesValue>,
+            ::std::collections::HashMap<
+                ::std::string::String,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         ///The working directory for commands to run in.
         #[serde(
@@ -4433,112 +4188,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ImageConfigExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ImageConfigExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ImageConfigExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ImageConfigExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ImageConfigExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ImageConfigExposedPortsValue {
-        fn default() -> Self {
-            ImageConfigExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ImageConfigExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ImageConfigExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ImageConfigVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ImageConfigVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ImageConfigVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ImageConfigVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ImageConfigVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ImageConfigVolumesValue {
-        fn default() -> Self {
-            ImageConfigVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ImageConfigVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ImageConfigVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///`ImageDeleteResponseItem`

@@ -241,9 +241,9 @@ Can be one of:
 - `1`: Added ("A")
 - `2`: Deleted ("D")
 */
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
-    pub struct ChangeType(u8);
+    pub struct ChangeType(pub u8);
     impl ::std::ops::Deref for ChangeType {
         type Target = u8;
         fn deref(&self) -> &u8 {
@@ -255,25 +255,32 @@ Can be one of:
             value.0
         }
     }
-    impl ::std::convert::TryFrom<u8> for ChangeType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: u8,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![0_u8, 1_u8, 2_u8].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
+    impl ::std::convert::From<u8> for ChangeType {
+        fn from(value: u8) -> Self {
+            Self(value)
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for ChangeType {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(<u8>::deserialize(deserializer)?)
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+    impl ::std::fmt::Display for ChangeType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for ChangeType {
+        type Err = <u8 as ::std::str::FromStr>::Err;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.parse()?))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChangeType {
+        type Error = <u8 as ::std::str::FromStr>::Err;
+        fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<String> for ChangeType {
+        type Error = <u8 as ::std::str::FromStr>::Err;
+        fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+            value.parse()
         }
     }
     /**ClusterInfo represents information about the swarm as is returned by the
@@ -1078,7 +1085,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerConfigExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -1176,7 +1183,7 @@ objects.
         pub volumes: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerConfigVolumesValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         ///The working directory for commands to run in.
@@ -1215,112 +1222,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ContainerConfigExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerConfigExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerConfigExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerConfigExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerConfigExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerConfigExposedPortsValue {
-        fn default() -> Self {
-            ContainerConfigExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerConfigExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerConfigExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ContainerConfigVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerConfigVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerConfigVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerConfigVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerConfigVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerConfigVolumesValue {
-        fn default() -> Self {
-            ContainerConfigVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerConfigVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerConfigVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///`ContainerCreateBody`
@@ -1389,7 +1290,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerCreateBodyExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -1503,7 +1404,7 @@ objects.
         pub volumes: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerCreateBodyVolumesValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         ///The working directory for commands to run in.
@@ -1544,112 +1445,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ContainerCreateBodyExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerCreateBodyExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerCreateBodyExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerCreateBodyExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerCreateBodyExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerCreateBodyExposedPortsValue {
-        fn default() -> Self {
-            ContainerCreateBodyExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerCreateBodyExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerCreateBodyExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ContainerCreateBodyVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerCreateBodyVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerCreateBodyVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerCreateBodyVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerCreateBodyVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerCreateBodyVolumesValue {
-        fn default() -> Self {
-            ContainerCreateBodyVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerCreateBodyVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerCreateBodyVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///OK response to ContainerCreate operation
@@ -4988,7 +4783,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ImageConfigExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -5115,7 +4910,10 @@ objects.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub volumes: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ImageConfigVolumesValue>,
+            ::std::collections::HashMap<
+                ::std::string::String,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         ///The working directory for commands to run in.
         #[serde(
@@ -5153,112 +4951,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ImageConfigExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ImageConfigExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ImageConfigExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ImageConfigExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ImageConfigExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ImageConfigExposedPortsValue {
-        fn default() -> Self {
-            ImageConfigExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ImageConfigExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ImageConfigExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ImageConfigVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ImageConfigVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ImageConfigVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ImageConfigVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ImageConfigVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ImageConfigVolumesValue {
-        fn default() -> Self {
-            ImageConfigVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ImageConfigVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ImageConfigVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///`ImageDeleteResponseItem`
