@@ -350,6 +350,8 @@ pub fn facade_versions(versions: &[ApiVersion]) -> OutputFile {
             #[macro_export]
             macro_rules! #arm_macros {
                 ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
+                    // With one version compiled in, the pattern cannot fail.
+                    #[allow(irrefutable_let_patterns)]
                     if let $crate::VersionedClient::#variants($c) = $client {
                         #[allow(unused_imports)]
                         use $crate::#idents as $api;

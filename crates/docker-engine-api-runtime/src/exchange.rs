@@ -17,6 +17,7 @@ use progenitor_client::{ByteStream, ClientHooks, Error, OperationInfo, ResponseV
 use serde::de::DeserializeOwned;
 
 use crate::Protocol;
+use crate::error_body::{error_message, read_error_body};
 
 /// What answer the operation expects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,10 +35,6 @@ pub trait DaemonError: DeserializeOwned {
     /// `text/plain` 404): the daemon's text becomes the message.
     fn from_message(message: String) -> Self;
 }
-
-/// The most of an error body that is read; the rest is not, and the message
-/// says it was cut.
-pub const MAX_ERROR_BODY: usize = 1 << 20;
 
 /// Sends `request` through `client`'s hooks and returns the response when
 /// its status is the one `expect`s.
@@ -96,58 +93,25 @@ pub async fn read_upgrade<E: std::fmt::Debug>(
     ResponseValue::upgrade(response).await
 }
 
-/// A `4xx`/`5xx` answer as a typed error.
+/// A `4xx`/`5xx` answer as a typed error: Docker's JSON error body when it
+/// is one, else the daemon's text as the message ([`crate::error_body`]).
 async fn error_response<E: DaemonError>(response: reqwest::Response) -> Error<E> {
     let status = response.status();
     let headers = response.headers().clone();
-    let (body, cut) = match read_at_most(response, MAX_ERROR_BODY).await {
-        Ok(read) => read,
-        Err(e) => return Error::ResponseBodyError(e),
-    };
+    let (body, cut) = read_error_body(response).await;
     let decoded = if cut {
         None
     } else {
         serde_json::from_slice::<E>(&body).ok()
     };
-    let value = decoded.unwrap_or_else(|| E::from_message(text_message(&body, cut)));
+    let value = decoded.unwrap_or_else(|| E::from_message(error_message(&body, cut)));
     Error::ErrorResponse(ResponseValue::new(value, status, headers))
-}
-
-/// The daemon's text, trimmed, saying so when it was cut.
-fn text_message(body: &[u8], cut: bool) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if cut {
-        format!(
-            "{text} [error body cut after {} KiB]",
-            MAX_ERROR_BODY / 1024
-        )
-    } else {
-        text.to_string()
-    }
-}
-
-/// Up to `limit` bytes of the body, and whether there was more (which is
-/// then left unread: dropping the response closes the connection).
-async fn read_at_most(
-    mut response: reqwest::Response,
-    limit: usize,
-) -> reqwest::Result<(Vec<u8>, bool)> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = limit - body.len();
-        if chunk.len() > room {
-            body.extend_from_slice(&chunk[..room]);
-            return Ok((body, true));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((body, false))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MAX_ERROR_BODY;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// The error body of the tests.
@@ -229,6 +193,9 @@ mod tests {
         expect: Expect,
     ) -> (Result<reqwest::Response, Error<ErrorBody>>, String) {
         let (url, server) = serve_once(raw).await;
+        // In the workspace, the facade's `tls` feature builds reqwest without
+        // a crypto provider, and reqwest then refuses to build any client.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::new();
         let request = http.post(url).build().unwrap();
         let result = exchange(&TestClient(http), request, &INFO, expect).await;
@@ -294,7 +261,7 @@ mod tests {
         let (status, message) = error_of(result);
         assert_eq!(status, 500);
         assert!(
-            message.ends_with("[error body cut after 1024 KiB]"),
+            message.ends_with("longer than 1 MiB]"),
             "{}",
             &message[message.len() - 60..]
         );
@@ -303,6 +270,7 @@ mod tests {
             "{} bytes",
             message.len()
         );
+        // `{"message": "` with a space is not Docker's own encoding: kept.
         assert!(message.starts_with(r#"{"message": "xxx"#));
     }
 

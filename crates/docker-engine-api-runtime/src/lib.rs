@@ -11,10 +11,12 @@
 //! - [`Protocol`]: what a connection upgrade switches to;
 //! - with the `client` feature (the default): [`exchange`], the one exchange
 //!   every generated operation shares (hooks, send, status, Docker's error
-//!   body, bounded), the success readers ([`read_json`], [`read_empty`],
+//!   body, bounded, [`error_message`]), the success readers ([`read_json`], [`read_empty`],
 //!   [`read_stream`], [`read_upgrade`]) and the upgrade headers
 //!   ([`request_upgrade`], [`websocket_key`]).
 
+#[cfg(feature = "client")]
+mod error_body;
 #[cfg(feature = "client")]
 mod exchange;
 mod protocol;
@@ -23,8 +25,10 @@ mod upgrade;
 mod version;
 
 #[cfg(feature = "client")]
+pub use error_body::{MAX_ERROR_BODY, cut_message, error_message, read_error_body};
+#[cfg(feature = "client")]
 pub use exchange::{
-    DaemonError, Expect, MAX_ERROR_BODY, exchange, read_empty, read_json, read_stream, read_upgrade,
+    DaemonError, Expect, exchange, read_empty, read_json, read_stream, read_upgrade,
 };
 pub use protocol::{ParseProtocolError, Protocol};
 #[cfg(feature = "client")]

@@ -12,7 +12,7 @@ use crate::json_path::json_path_at;
 /// The most of an error message the facade reads or keeps: 1 MiB, as the
 /// Go client caps error bodies. A daemon (or a proxy) that answers more is
 /// cut there, saying so.
-pub(crate) const MAX_ERROR_BODY: usize = 1 << 20;
+pub(crate) use docker_engine_api_runtime::{MAX_ERROR_BODY, cut_message};
 
 /// What went wrong, for callers to match on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -193,26 +193,6 @@ impl Error {
     }
 }
 
-/// `message`, cut to [`MAX_ERROR_BODY`] bytes (at a character boundary) with
-/// a note when it is longer, or when `more` says the reader stopped early.
-pub(crate) fn cut_message(mut message: String, more: bool) -> String {
-    let total = message.len();
-    if total <= MAX_ERROR_BODY && !more {
-        return message;
-    }
-    let mut end = total.min(MAX_ERROR_BODY);
-    while !message.is_char_boundary(end) {
-        end -= 1;
-    }
-    message.truncate(end);
-    if more {
-        message.push_str(" [… cut: the daemon's message is longer than 1 MiB]");
-    } else {
-        message.push_str(&format!(" [… cut at 1 MiB of {total} bytes]"));
-    }
-    message
-}
-
 /// At most `max` bytes of `text`, with an ellipsis when cut.
 fn shorten(text: &str, max: usize) -> String {
     if text.len() <= max {
@@ -384,20 +364,6 @@ mod tests {
             Error::from_status(302, String::new()).kind(),
             ErrorKind::Redirect
         );
-    }
-
-    #[test]
-    fn long_messages_are_cut_at_a_character_boundary() {
-        let long = "é".repeat(MAX_ERROR_BODY); // two bytes each
-        let cut = cut_message(long, false);
-        assert!(
-            cut.starts_with("éé") && cut.len() < MAX_ERROR_BODY + 64,
-            "{}",
-            cut.len()
-        );
-        assert!(cut.ends_with(&format!("cut at 1 MiB of {} bytes]", 2 * MAX_ERROR_BODY)));
-        assert_eq!(cut_message("short".into(), false), "short");
-        assert!(cut_message("short".into(), true).contains("longer than 1 MiB"));
     }
 
     #[test]

@@ -502,8 +502,9 @@ impl crate::Docker {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_40 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_40($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_40 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_40($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_40 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_40"))]
@@ -517,8 +518,9 @@ macro_rules! __docker_engine_api_arm_v1_40 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_41 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_41($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_41 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_41($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_41 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_41"))]
@@ -532,8 +534,9 @@ macro_rules! __docker_engine_api_arm_v1_41 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_42 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_42($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_42 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_42($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_42 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_42"))]
@@ -547,8 +550,9 @@ macro_rules! __docker_engine_api_arm_v1_42 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_43 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_43($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_43 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_43($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_43 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_43"))]
@@ -562,8 +566,9 @@ macro_rules! __docker_engine_api_arm_v1_43 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_44 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_44($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_44 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_44($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_44 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_44"))]
@@ -577,8 +582,9 @@ macro_rules! __docker_engine_api_arm_v1_44 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_45 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_45($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_45 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_45($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_45 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_45"))]
@@ -592,8 +598,9 @@ macro_rules! __docker_engine_api_arm_v1_45 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_46 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_46($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_46 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_46($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_46 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_46"))]
@@ -607,8 +614,9 @@ macro_rules! __docker_engine_api_arm_v1_46 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_47 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_47($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_47 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_47($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_47 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_47"))]
@@ -622,8 +630,9 @@ macro_rules! __docker_engine_api_arm_v1_47 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_48 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_48($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_48 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_48($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_48 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_48"))]
@@ -637,8 +646,9 @@ macro_rules! __docker_engine_api_arm_v1_48 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_49 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_49($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_49 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_49($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_49 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_49"))]
@@ -652,8 +662,9 @@ macro_rules! __docker_engine_api_arm_v1_49 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_50 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_50($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_50 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_50($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_50 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_50"))]
@@ -667,8 +678,9 @@ macro_rules! __docker_engine_api_arm_v1_50 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_51 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_51($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_51 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_51($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_51 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_51"))]
@@ -682,8 +694,9 @@ macro_rules! __docker_engine_api_arm_v1_51 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_52 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_52($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_52 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_52($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_52 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_52"))]
@@ -697,8 +710,9 @@ macro_rules! __docker_engine_api_arm_v1_52 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_53 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_53($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_53 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_53($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_53 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_53"))]
@@ -712,8 +726,9 @@ macro_rules! __docker_engine_api_arm_v1_53 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_54 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_54($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_54 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_54($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_54 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_54"))]
@@ -727,8 +742,9 @@ macro_rules! __docker_engine_api_arm_v1_54 {
 #[macro_export]
 macro_rules! __docker_engine_api_arm_v1_55 {
     ($label:lifetime, $client:expr, $c:ident, $api:ident, $body:expr) => {
-        if let $crate::VersionedClient::V1_55($c) = $client { #[allow(unused_imports)]
-        use $crate::v1_55 as $api; break $label $body; }
+        #[allow(irrefutable_let_patterns)] if let $crate::VersionedClient::V1_55($c) =
+        $client { #[allow(unused_imports)] use $crate::v1_55 as $api; break $label $body;
+        }
     };
 }
 #[cfg(not(feature = "v1_55"))]
