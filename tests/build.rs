@@ -38,7 +38,7 @@ fn main() {
     out.push_str(
         "/// Decodes `json` as type `name` of `version` and encodes it back;\n\
          /// `None` if there is no such type. Decode errors carry the JSON path.\n\
-         pub fn round_trip(version: &str, name: &str, json: &str) -> Option<Result<serde_json::Value, docker_engine_api::Error>> {\n    match version {\n",
+         pub fn round_trip(version: &str, name: &str, json: &str) -> Option<Result<serde_json::Value, docker_engine_client::Error>> {\n    match version {\n",
     );
     for (version, ident, _) in &versions {
         writeln!(out, "        {version:?} => {ident}(name, json),").unwrap();
@@ -47,10 +47,10 @@ fn main() {
     for (_, ident, types) in &versions {
         writeln!(
             out,
-            "fn {ident}(name: &str, json: &str) -> Option<Result<serde_json::Value, docker_engine_api::Error>> {{"
+            "fn {ident}(name: &str, json: &str) -> Option<Result<serde_json::Value, docker_engine_client::Error>> {{"
         )
         .unwrap();
-        writeln!(out, "    use docker_engine_api::{ident}::types;").unwrap();
+        writeln!(out, "    use docker_engine_client::{ident}::types;").unwrap();
         out.push_str("    Some(match name {\n");
         for t in types {
             writeln!(out, "        {t:?} => rt::<types::{t}>(json),").unwrap();
@@ -58,8 +58,8 @@ fn main() {
         out.push_str("        _ => return None,\n    })\n}\n\n");
     }
     out.push_str(
-        "fn rt<T: serde::de::DeserializeOwned + serde::Serialize>(json: &str) -> Result<serde_json::Value, docker_engine_api::Error> {\n    \
-         let value: T = docker_engine_api::decode_json(json.as_bytes())?;\n    \
+        "fn rt<T: serde::de::DeserializeOwned + serde::Serialize>(json: &str) -> Result<serde_json::Value, docker_engine_client::Error> {\n    \
+         let value: T = docker_engine_client::decode_json(json.as_bytes())?;\n    \
          Ok(serde_json::to_value(&value).expect(\"a decoded value encodes\"))\n}\n",
     );
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("registry.rs");

@@ -110,6 +110,21 @@ pub struct Plan {
     pub stale_files: Vec<PathBuf>,
 }
 
+/// The `version` of `[workspace.package]` in the workspace's manifest (a
+/// line scan: the manifest is ours, and one key is all the generator needs).
+fn workspace_version(manifest: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[workspace.package]";
+        } else if in_package && let Some(value) = line.strip_prefix("version") {
+            let value = value.trim_start().strip_prefix('=')?.trim();
+            return Some(value.trim_matches('"').to_string());
+        }
+    }
+    None
+}
+
 /// Generates every version found in `root/specs` (in parallel) and the tables
 /// that list them.
 pub fn plan(root: &Path) -> Result<Plan> {
@@ -122,6 +137,26 @@ pub fn plan(root: &Path) -> Result<Plan> {
         done.push(output?);
     }
 
+    // Every crate carries the workspace's LICENSE and shares its version.
+    let read = |name: &str| {
+        let path = root.join(name);
+        std::fs::read_to_string(&path).map_err(|source| Error::Io { path, source })
+    };
+    let license = read("LICENSE")?;
+    let workspace_manifest = read("Cargo.toml")?;
+    let crate_version =
+        workspace_version(&workspace_manifest).ok_or_else(|| Error::InvalidSpec {
+            path: root.join("Cargo.toml"),
+            message: "no `version = \"…\"` under `[workspace.package]`".into(),
+        })?;
+    for output in &mut done {
+        let dir = Path::new(emit::CRATES_DIR).join(output.version.crate_name());
+        output.files.push(emit::OutputFile {
+            path: dir.join("LICENSE"),
+            contents: license.clone(),
+        });
+    }
+
     let mut shared = vec![emit::facade_versions(&versions)];
     let manifest_path = root.join(emit::FACADE_DIR).join("Cargo.toml");
     let manifest = std::fs::read_to_string(&manifest_path).map_err(|source| Error::Io {
@@ -129,9 +164,11 @@ pub fn plan(root: &Path) -> Result<Plan> {
         source,
     })?;
     shared.push(
-        emit::facade_manifest(&manifest, &versions).map_err(|message| Error::InvalidSpec {
-            path: manifest_path,
-            message,
+        emit::facade_manifest(&manifest, &versions, &crate_version).map_err(|message| {
+            Error::InvalidSpec {
+                path: manifest_path,
+                message,
+            }
         })?,
     );
 

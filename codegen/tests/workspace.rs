@@ -17,12 +17,15 @@ fn scratch(tag: &str, specs: &[(&str, &[u8])]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("dea-codegen-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("specs")).unwrap();
-    std::fs::create_dir_all(dir.join("crates/docker-engine-api")).unwrap();
+    std::fs::create_dir_all(dir.join("crates/docker-engine-client")).unwrap();
     std::fs::copy(
-        root().join("crates/docker-engine-api/Cargo.toml"),
-        dir.join("crates/docker-engine-api/Cargo.toml"),
+        root().join("crates/docker-engine-client/Cargo.toml"),
+        dir.join("crates/docker-engine-client/Cargo.toml"),
     )
     .unwrap();
+    for name in ["Cargo.toml", "LICENSE"] {
+        std::fs::copy(root().join(name), dir.join(name)).unwrap();
+    }
     for (name, bytes) in specs {
         std::fs::write(dir.join("specs").join(name), bytes).unwrap();
     }
@@ -67,7 +70,8 @@ fn a_new_spec_file_needs_no_hand_edit() {
     let manifest =
         std::fs::read_to_string(dir.join("crates/docker-engine-api-v1-53/Cargo.toml")).unwrap();
     assert!(manifest.contains("name = \"docker-engine-api-v1-53\""));
-    let facade = std::fs::read_to_string(dir.join("crates/docker-engine-api/Cargo.toml")).unwrap();
+    let facade =
+        std::fs::read_to_string(dir.join("crates/docker-engine-client/Cargo.toml")).unwrap();
     assert!(
         facade.contains("v1_53 = [\"dep:docker-engine-api-v1-53\"]"),
         "{facade}"
@@ -78,7 +82,7 @@ fn a_new_spec_file_needs_no_hand_edit() {
         "{facade}"
     );
     let table =
-        std::fs::read_to_string(dir.join("crates/docker-engine-api/src/versions.rs")).unwrap();
+        std::fs::read_to_string(dir.join("crates/docker-engine-client/src/versions.rs")).unwrap();
     assert!(table.contains("pub use docker_engine_api_v1_53 as v1_53;"));
     assert!(table.contains("V1_53(v1_53::Client)"));
     // The workspace finds the crate by its glob member.

@@ -201,12 +201,14 @@ impl FakeDaemon {
     }
 
     /// A client of this daemon, with the default configuration.
-    pub fn docker(&self) -> docker_engine_api::Docker {
-        docker_engine_api::Docker::connect(self.config()).unwrap()
+    pub fn docker(&self) -> docker_engine_client::Docker {
+        docker_engine_client::Docker::connect(self.config()).unwrap()
     }
 
-    pub fn config(&self) -> docker_engine_api::Config {
-        docker_engine_api::Config::new(docker_engine_api::Host::parse(&self.docker_host).unwrap())
+    pub fn config(&self) -> docker_engine_client::Config {
+        docker_engine_client::Config::new(
+            docker_engine_client::Host::parse(&self.docker_host).unwrap(),
+        )
     }
 }
 

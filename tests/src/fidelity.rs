@@ -20,7 +20,7 @@ use serde_json::Value;
 
 /// The trait every generated client implements (the same for every version):
 /// its base URL and its HTTP client.
-pub use docker_engine_api::v1_51::ClientInfo;
+pub use docker_engine_client::v1_51::ClientInfo;
 
 /// One step of a JSON path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -235,8 +235,9 @@ fn abbreviate(value: &Value) -> String {
 /// decode as `T`.
 pub fn round_trip<T: DeserializeOwned + Serialize>(raw: &[u8]) -> Result<Loss, String> {
     let type_name = std::any::type_name::<T>();
-    let sent: Value = docker_engine_api::decode_json(raw).map_err(|e| format!("not JSON: {e}"))?;
-    let typed: T = docker_engine_api::decode_json(raw)
+    let sent: Value =
+        docker_engine_client::decode_json(raw).map_err(|e| format!("not JSON: {e}"))?;
+    let typed: T = docker_engine_client::decode_json(raw)
         .map_err(|e| format!("does not decode as {type_name}: {e}"))?;
     let kept = serde_json::to_value(&typed)
         .map_err(|e| format!("cannot encode the decoded {type_name} again: {e}"))?;

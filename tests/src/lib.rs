@@ -17,7 +17,7 @@ pub mod fidelity;
 pub mod private_daemon;
 pub mod swarm;
 
-use docker_engine_api::{ApiVersion, Docker, Host};
+use docker_engine_client::{ApiVersion, Docker, Host};
 
 /// The image every container test runs: busybox, imported by `cargo xtask engine up`.
 pub const BASE_IMAGE: &str = "dea-busybox:latest";
@@ -79,7 +79,7 @@ impl Engine {
     pub fn docker(&self) -> Docker {
         let host =
             Host::parse(&self.docker_host).unwrap_or_else(|e| panic!("engine {}: {e}", self.name));
-        Docker::connect(docker_engine_api::Config::new(host))
+        Docker::connect(docker_engine_client::Config::new(host))
             .unwrap_or_else(|e| panic!("engine {}: {e}", self.name))
     }
 }
@@ -214,8 +214,10 @@ where
 /// Container output with consecutive pieces of one stream joined: what a
 /// reader of each stream sees (the demultiplexer passes a frame on in pieces
 /// as its bytes arrive, so one `echo` may come as several pieces).
-pub fn joined(pieces: Vec<docker_engine_api::LogOutput>) -> Vec<docker_engine_api::LogOutput> {
-    use docker_engine_api::LogOutput;
+pub fn joined(
+    pieces: Vec<docker_engine_client::LogOutput>,
+) -> Vec<docker_engine_client::LogOutput> {
+    use docker_engine_client::LogOutput;
     let mut out: Vec<(LogOutput, Vec<u8>)> = Vec::new();
     for piece in pieces {
         let same = out.last().is_some_and(|(last, _)| {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use docker_engine_api::{Config, Docker, Host};
+use docker_engine_client::{Config, Docker, Host};
 
 use crate::Engine;
 

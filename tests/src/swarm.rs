@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use docker_engine_api::{Docker, Host};
+use docker_engine_client::{Docker, Host};
 
 /// A node of the cluster.
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -27,7 +27,7 @@ impl SwarmNode {
     pub fn docker(&self) -> Docker {
         let host = Host::parse(&self.docker_host)
             .unwrap_or_else(|e| panic!("swarm node {}: {e}", self.engine));
-        Docker::connect(docker_engine_api::Config::new(host))
+        Docker::connect(docker_engine_client::Config::new(host))
             .unwrap_or_else(|e| panic!("swarm node {}: {e}", self.engine))
     }
 }
@@ -77,7 +77,7 @@ pub async fn swarm() -> Swarm {
         .client()
         .await
         .unwrap_or_else(|e| panic!("the swarm's manager does not answer: {e}; {HOW}"));
-    let id = docker_engine_api::with_api!(&info, |c, api| {
+    let id = docker_engine_client::with_api!(&info, |c, api| {
         c.swarm_inspect()
             .send()
             .await

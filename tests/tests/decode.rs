@@ -74,7 +74,7 @@ fn minimal_of(def: &TypeDef, types: &BTreeMap<String, TypeDef>, depth: usize) ->
     }
 }
 
-fn decode(version: &str, name: &str, value: &Value) -> Result<Value, docker_engine_api::Error> {
+fn decode(version: &str, name: &str, value: &Value) -> Result<Value, docker_engine_client::Error> {
     round_trip(version, name, &value.to_string())
         .unwrap_or_else(|| panic!("v{version}: the registry has no type `{name}` (stale build?)"))
 }
@@ -305,7 +305,7 @@ mod arbitrary_json {
             for version in VERSIONS {
                 for name in load(version).keys() {
                     if let Some(Err(e)) = round_trip(version, name, &text) {
-                        prop_assert_eq!(e.kind(), docker_engine_api::ErrorKind::Decode);
+                        prop_assert_eq!(e.kind(), docker_engine_client::ErrorKind::Decode);
                     }
                 }
             }

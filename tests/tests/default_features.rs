@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use docker_engine_api::{ALL, ApiVersion};
 use docker_engine_api_tests::{BASE_IMAGE, Engine, engines};
+use docker_engine_client::{ALL, ApiVersion};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -25,7 +25,7 @@ fn workspace() -> PathBuf {
 fn cargo_run_example(engine: &Engine, name: &str, args: &[&str]) -> Output {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     Command::new(cargo)
-        .current_dir(workspace().join("crates/docker-engine-api"))
+        .current_dir(workspace().join("crates/docker-engine-client"))
         .args(["run", "--quiet", "--example", name])
         .arg("--")
         .args(args)
@@ -116,7 +116,7 @@ fn the_readme_example_is_the_one_that_runs() {
         + 15;
     let snippet = &readme[start..start + readme[start..].find("```\n").unwrap()];
     let example =
-        std::fs::read_to_string(workspace().join("crates/docker-engine-api/examples/readme.rs"))
+        std::fs::read_to_string(workspace().join("crates/docker-engine-client/examples/readme.rs"))
             .unwrap();
     assert!(
         example.ends_with(snippet),

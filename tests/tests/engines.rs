@@ -1,8 +1,8 @@
 //! The engines themselves: each answers on its socket with the API version its
 //! package promises, and runs the seed scenario end to end.
 
-use docker_engine_api::{ApiVersion, Docker, Error, LogOutput, ResponseExt, with_api};
 use docker_engine_api_tests::{BASE_IMAGE, Engine, engines, unique_name};
+use docker_engine_client::{ApiVersion, Docker, Error, LogOutput, ResponseExt, with_api};
 use futures_util::StreamExt;
 
 #[tokio::test]
@@ -76,7 +76,7 @@ async fn provisioned_engines_negotiate_their_own_version_exactly() {
     // Podman 4.3). Every version from 1.40 on is compiled into the tests, so
     // each gets its own version's crate; the newest types (`latest()`) speak
     // each daemon's version too.
-    let newest = *docker_engine_api::ALL.last().unwrap();
+    let newest = *docker_engine_client::ALL.last().unwrap();
     for (name, api) in [
         ("28", ApiVersion::new(1, 51)),
         ("26", ApiVersion::new(1, 45)),

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use docker_engine_api::{
+use docker_engine_api_tests::{BASE_IMAGE, engines, unique_name};
+use docker_engine_client::{
     ApiVersion, AttachOptions, ByteStreamExt, COMPILED, Config, Docker, ErrorKind,
     ExecStartOptions, Filters, LogOutput, ResponseExt, latest, with_api,
 };
-use docker_engine_api_tests::{BASE_IMAGE, engines, unique_name};
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
@@ -44,7 +44,7 @@ async fn remove(api: &latest::Client, id: &str) {
 }
 
 async fn output_of(
-    stream: impl futures_util::Stream<Item = Result<LogOutput, docker_engine_api::Error>>,
+    stream: impl futures_util::Stream<Item = Result<LogOutput, docker_engine_client::Error>>,
 ) -> Vec<LogOutput> {
     let items: Vec<_> = stream.collect().await;
     docker_engine_api_tests::joined(
@@ -104,7 +104,7 @@ async fn a_pinned_version_is_used_as_is_and_its_prefix_reaches_the_daemon() {
                     .send()
                     .await
                     .map(drop)
-                    .map_err(docker_engine_api::Error::from)
+                    .map_err(docker_engine_client::Error::from)
             });
             if engine.is_podman() {
                 // Podman does not check the prefix: any version is answered
@@ -184,45 +184,46 @@ async fn every_compiled_version_the_daemon_serves_decodes_the_common_reads() {
         let mut checked = Vec::new();
         for version in COMPILED.iter().copied().filter(|v| *v <= max) {
             let client = docker.client_for(version).await.unwrap();
-            let result: Result<(), docker_engine_api::Error> = with_api!(&client, |c, api| async {
-                let containers = c.container_list().all(true).send().await?.into_inner();
-                assert!(
-                    containers
-                        .iter()
-                        .any(|s| s.id.as_deref() == Some(container.as_str()))
-                );
-                let inspected = c
-                    .container_inspect()
-                    .id(&container)
-                    .send()
-                    .await?
-                    .into_inner();
-                assert_eq!(inspected.id.as_deref(), Some(container.as_str()));
-                let images = c.image_list().send().await?.into_inner();
-                assert!(!images.is_empty());
-                c.image_inspect().name(BASE_IMAGE).send().await?;
-                let networks = c.network_list().send().await?.into_inner();
-                assert!(
-                    networks
-                        .iter()
-                        .any(|n| n.name.as_deref() == Some(network_name.as_str()))
-                );
-                c.network_inspect().id(&network).send().await?;
-                let volumes = c.volume_list().send().await?.into_inner();
-                assert!(
-                    volumes
-                        .volumes
-                        .unwrap_or_default()
-                        .iter()
-                        .any(|v| v.name == volume)
-                );
-                c.volume_inspect().name(&volume).send().await?;
-                c.system_info().send().await?;
-                c.system_version().send().await?;
-                c.system_data_usage().send().await?;
-                Ok(())
-            }
-            .await);
+            let result: Result<(), docker_engine_client::Error> =
+                with_api!(&client, |c, api| async {
+                    let containers = c.container_list().all(true).send().await?.into_inner();
+                    assert!(
+                        containers
+                            .iter()
+                            .any(|s| s.id.as_deref() == Some(container.as_str()))
+                    );
+                    let inspected = c
+                        .container_inspect()
+                        .id(&container)
+                        .send()
+                        .await?
+                        .into_inner();
+                    assert_eq!(inspected.id.as_deref(), Some(container.as_str()));
+                    let images = c.image_list().send().await?.into_inner();
+                    assert!(!images.is_empty());
+                    c.image_inspect().name(BASE_IMAGE).send().await?;
+                    let networks = c.network_list().send().await?.into_inner();
+                    assert!(
+                        networks
+                            .iter()
+                            .any(|n| n.name.as_deref() == Some(network_name.as_str()))
+                    );
+                    c.network_inspect().id(&network).send().await?;
+                    let volumes = c.volume_list().send().await?.into_inner();
+                    assert!(
+                        volumes
+                            .volumes
+                            .unwrap_or_default()
+                            .iter()
+                            .any(|v| v.name == volume)
+                    );
+                    c.volume_inspect().name(&volume).send().await?;
+                    c.system_info().send().await?;
+                    c.system_version().send().await?;
+                    c.system_data_usage().send().await?;
+                    Ok(())
+                }
+                .await);
             result.unwrap_or_else(|e| panic!("engine {} with API v{version}: {e}", engine.name));
             checked.push(version);
         }
@@ -522,7 +523,7 @@ async fn typed_errors_for_not_found_conflict_and_not_modified() {
             .send()
             .await
             .unwrap_err();
-        let e = docker_engine_api::Error::from(missing);
+        let e = docker_engine_client::Error::from(missing);
         assert_eq!(
             (e.kind(), e.status()),
             (ErrorKind::NotFound, Some(404)),
@@ -533,15 +534,16 @@ async fn typed_errors_for_not_found_conflict_and_not_modified() {
 
         let id = create(&api, &["sleep", "300"], |_| {}).await;
         api.container_start().id(&id).send().await.unwrap();
-        let again =
-            docker_engine_api::Error::from(api.container_start().id(&id).send().await.unwrap_err());
+        let again = docker_engine_client::Error::from(
+            api.container_start().id(&id).send().await.unwrap_err(),
+        );
         assert_eq!(
             (again.kind(), again.status()),
             (ErrorKind::NotModified, Some(304)),
             "engine {}",
             engine.name
         );
-        let running = docker_engine_api::Error::from(
+        let running = docker_engine_client::Error::from(
             api.container_delete().id(&id).send().await.unwrap_err(),
         );
         // Podman answers 500 where Docker answers 409 (README, compatibility

@@ -5,8 +5,8 @@
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use docker_engine_api::{ByteStreamExt, Config, Docker, ErrorKind, Host, latest};
 use docker_engine_api_tests::{engine, poll_until};
+use docker_engine_client::{ByteStreamExt, Config, Docker, ErrorKind, Host, latest};
 use futures_util::StreamExt;
 
 fn tcp(port: u16) -> Host {

@@ -10,11 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use docker_engine_api::{
+use docker_engine_api_tests::fake_daemon::{FakeDaemon, Reply, Request, Step, frame, frame_header};
+use docker_engine_client::{
     ByteStreamExt, Config, Docker, ErrorKind, ExecStartOptions, LogOutput, RegistryAuth,
     ResponseExt, v1_51,
 };
-use docker_engine_api_tests::fake_daemon::{FakeDaemon, Reply, Request, Step, frame, frame_header};
 use futures_util::StreamExt;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::Notify;
@@ -387,7 +387,7 @@ async fn redirects_are_errors_and_nothing_reaches_the_other_host() {
         let api = docker.v1_51().await.unwrap();
 
         let e = api.container_list().all(true).send().await.unwrap_err();
-        let e = docker_engine_api::Error::from(e);
+        let e = docker_engine_client::Error::from(e);
         assert_eq!(
             (e.kind(), e.status()),
             (ErrorKind::Redirect, Some(301)),
@@ -409,7 +409,7 @@ async fn redirects_are_errors_and_nothing_reaches_the_other_host() {
             .await
             .err()
             .unwrap();
-        let e = docker_engine_api::Error::from(e);
+        let e = docker_engine_client::Error::from(e);
         assert_eq!(
             (e.kind(), e.status()),
             (ErrorKind::Redirect, Some(307)),
@@ -427,7 +427,7 @@ async fn redirects_are_errors_and_nothing_reaches_the_other_host() {
             "{e}"
         );
 
-        let e = docker_engine_api::Error::from(api.system_version().send().await.unwrap_err());
+        let e = docker_engine_client::Error::from(api.system_version().send().await.unwrap_err());
         assert_eq!(
             (e.kind(), e.status()),
             (ErrorKind::Redirect, Some(302)),
@@ -560,7 +560,7 @@ async fn error_bodies_are_cut_at_one_mebibyte() {
         _ => Reply::text(404, "404 page not found\n"),
     })
     .await;
-    let small = |e: &docker_engine_api::Error| {
+    let small = |e: &docker_engine_client::Error| {
         assert!(
             e.message().len() <= (1 << 20) + 100,
             "{} bytes",
@@ -575,7 +575,7 @@ async fn error_bodies_are_cut_at_one_mebibyte() {
     assert!(e.message().starts_with("xxxx"));
 
     let mut config = daemon.config();
-    config.api_version = Some(docker_engine_api::ApiVersion::new(1, 51));
+    config.api_version = Some(docker_engine_client::ApiVersion::new(1, 51));
     let docker = Docker::connect(config).unwrap();
     let e = docker
         .exec_start("big", &ExecStartOptions::default())
@@ -599,7 +599,7 @@ async fn error_bodies_are_cut_at_one_mebibyte() {
     // A generated operation: the body is read by the generated exchange,
     // the message is cut by the facade.
     let api = docker.v1_51().await.unwrap();
-    let e = docker_engine_api::Error::from(api.container_list().send().await.unwrap_err());
+    let e = docker_engine_client::Error::from(api.container_list().send().await.unwrap_err());
     assert_eq!((e.kind(), e.status()), (ErrorKind::Server, Some(500)));
     small(&e);
 }
@@ -722,7 +722,7 @@ async fn a_daemon_that_never_answers_is_bounded_by_the_timeout() {
     let e = docker.negotiate().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(e.to_string().contains(&silent.docker_host), "{e}");
-    config.api_version = Some(docker_engine_api::ApiVersion::new(1, 51));
+    config.api_version = Some(docker_engine_client::ApiVersion::new(1, 51));
     let e = Docker::connect(config)
         .unwrap()
         .exec_start("x", &ExecStartOptions::default())

@@ -5,8 +5,8 @@
 //! `engines.rs` and `facade.rs`.
 
 use bytes::Bytes;
-use docker_engine_api::{ApiVersion, ErrorKind};
 use docker_engine_api_tests::fake_daemon::{FakeDaemon, Reply, Request};
+use docker_engine_client::{ApiVersion, ErrorKind};
 
 /// `/_ping` with these headers and status, `/version` as `version` says.
 fn daemon(

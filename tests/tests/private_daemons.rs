@@ -6,12 +6,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use docker_engine_api::{
+use docker_engine_api_tests::private_daemon::PrivateDaemon;
+use docker_engine_api_tests::{BASE_IMAGE, engine, last_item, poll_until};
+use docker_engine_client::{
     AttachOptions, ByteStreamExt, Config, Docker, ErrorKind, LogOutput, ResponseExt, TlsSettings,
     body_from_reader, latest,
 };
-use docker_engine_api_tests::private_daemon::PrivateDaemon;
-use docker_engine_api_tests::{BASE_IMAGE, engine, last_item, poll_until};
 use futures_util::StreamExt;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair,
@@ -164,7 +164,7 @@ async fn a_tls_engine_with_client_certificates() {
     assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
 
     // Verification is on: a plain-HTTP client is refused too.
-    let plain = Docker::connect(Config::new(docker_engine_api::Host::Tcp {
+    let plain = Docker::connect(Config::new(docker_engine_client::Host::Tcp {
         host: "127.0.0.1".into(),
         port,
         tls: false,
@@ -354,7 +354,7 @@ async fn streams_end_with_an_error_when_the_daemon_dies() {
         .await
         .expect("the import ends in bounded time")
         .unwrap();
-    let err = docker_engine_api::Error::from(imported.unwrap_err());
+    let err = docker_engine_client::Error::from(imported.unwrap_err());
     assert!(matches!(err.kind(), ErrorKind::Connection), "import: {err}");
     feeder.abort();
 

@@ -14,12 +14,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::time::Duration;
 
-use docker_engine_api::{
-    ApiVersion, ByteStreamExt, COMPILED, Filters, LogOutput, ResponseExt, v1_51, with_api,
-};
 use docker_engine_api_tests::fidelity::{self, Loss};
 use docker_engine_api_tests::swarm::{Swarm, swarm};
 use docker_engine_api_tests::{BASE_IMAGE, poll_until, unique_name};
+use docker_engine_client::{
+    ApiVersion, ByteStreamExt, COMPILED, Filters, LogOutput, ResponseExt, v1_51, with_api,
+};
 use futures_util::{FutureExt, StreamExt};
 use v1_51::types;
 
@@ -663,7 +663,7 @@ async fn service_logs(api: &v1_51::Client, service: &str) -> Vec<String> {
 /// of `last` arrives (or `secs` pass: then the test fails with what came).
 async fn update_states(
     events: &mut (
-             impl futures_util::Stream<Item = Result<types::EventMessage, docker_engine_api::Error>>
+             impl futures_util::Stream<Item = Result<types::EventMessage, docker_engine_client::Error>>
              + Unpin
          ),
     last: &[&str],
@@ -1007,7 +1007,7 @@ async fn node_and_swarm_inspect_decode_with_the_managers_and_the_oldest_version(
         // A worker is no manager: the typed error says so.
         let on_worker = swarm.worker.docker().client().await.unwrap();
         let err = with_api!(&on_worker, |c, api| {
-            docker_engine_api::Error::from(c.node_list().send().await.unwrap_err())
+            docker_engine_client::Error::from(c.node_list().send().await.unwrap_err())
         });
         assert_eq!(err.status(), Some(503), "{err}");
         assert!(err.message().contains("not a swarm manager"), "{err}");
@@ -1078,7 +1078,7 @@ async fn every_swarm_get_decodes_without_dropping_fields() {
         let raw = fidelity::get_raw(&api, &format!("/tasks/{pinned_task}"))
             .await
             .unwrap();
-        let task: types::Task = docker_engine_api::decode_json(&raw).unwrap();
+        let task: types::Task = docker_engine_client::decode_json(&raw).unwrap();
         let attachment = task
             .networks_attachments
             .unwrap_or_default()

@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
-    about = "Maintenance commands of the docker-engine-api workspace"
+    about = "Maintenance commands of the Docker Engine API client workspace"
 )]
 struct Cli {
     #[command(subcommand)]

@@ -144,7 +144,7 @@ mod tests {
             assert_eq!(ApiVersion::from_spec_file_name(name), None, "{name}");
         }
         for name in [
-            "docker-engine-api",
+            "docker-engine-client",
             "docker-engine-api-runtime",
             "docker-engine-api-model",
             "docker-engine-api-v1",

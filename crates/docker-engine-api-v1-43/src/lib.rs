@@ -4,7 +4,7 @@
 /*! Typed client for the Docker Engine API v1.43, generated from the
  official swagger file (`specs/v1.43.yaml`) by `docker-engine-api-codegen`.
 
- Most users depend on the `docker-engine-api` facade, which connects,
+ Most users depend on the `docker-engine-client` facade, which connects,
  negotiates the version and hands out this crate's [`Client`]. To use the
  crate alone, build a `reqwest::Client` (with `unix_socket` for a local
  daemon, and no overall timeout: many operations stream) and call

@@ -29,8 +29,8 @@ use crate::measure::{self, Summary};
 use crate::report::{Table, cell, num};
 
 const HELLO_OURS: &str = r#"#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), docker_engine_api::Error> {
-    let docker = docker_engine_api::Docker::from_env()?;
+async fn main() -> Result<(), docker_engine_client::Error> {
+    let docker = docker_engine_client::Docker::from_env()?;
     let api = docker.v1_51().await?;
     let version = api.system_version().send().await?.into_inner();
     println!("{:?}", version.version);
@@ -69,7 +69,7 @@ pub fn run(settings: &Settings) -> Result<Vec<Table>> {
 fn measure_all(settings: &Settings, root: &Path, cargo: &str, dir: &Path) -> Result<Vec<Table>> {
     let lock = std::fs::read_to_string(root.join("Cargo.lock"))?;
     let stubs_version = locked_version(&lock, "bollard-stubs")?;
-    let facade = root.join("crates/docker-engine-api");
+    let facade = root.join("crates/docker-engine-client");
     let v1_52 = root.join("crates/docker-engine-api-v1-52");
     let tokio = r#"tokio = { version = "1", features = ["rt", "macros"] }"#;
 
@@ -77,7 +77,7 @@ fn measure_all(settings: &Settings, root: &Path, cargo: &str, dir: &Path) -> Res
         dir,
         "hello-ours",
         &format!(
-            "docker-engine-api = {{ path = {:?}, default-features = false, features = [\"v1_51\"] }}\n{tokio}",
+            "docker-engine-client = {{ path = {:?}, default-features = false, features = [\"v1_51\"] }}\n{tokio}",
             facade
         ),
         Some(HELLO_OURS),

@@ -17,7 +17,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use bytes::{Bytes, BytesMut};
-use docker_engine_api::{ByteStreamExt, Docker, LogOutput, ResponseExt, body_from_reader, v1_51};
+use docker_engine_client::{
+    ByteStreamExt, Docker, LogOutput, ResponseExt, body_from_reader, v1_51,
+};
 use futures_util::StreamExt;
 use http_body_util::{BodyExt, Empty, StreamBody};
 use hyper::body::Frame;
@@ -76,9 +78,9 @@ pub struct Event {
 
 fn ours<E>(e: E) -> anyhow::Error
 where
-    docker_engine_api::Error: From<E>,
+    docker_engine_client::Error: From<E>,
 {
-    anyhow::Error::from(docker_engine_api::Error::from(e))
+    anyhow::Error::from(docker_engine_client::Error::from(e))
 }
 
 /// How bollard users bound a request; long enough for a GiB of logs.
@@ -298,7 +300,7 @@ impl Client {
     ) -> Result<()> {
         match self {
             Client::Ours(c) => {
-                let filters = docker_engine_api::Filters::new()
+                let filters = docker_engine_client::Filters::new()
                     .add("label", label)
                     .add("type", "container");
                 let mut stream = c

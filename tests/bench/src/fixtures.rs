@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use docker_engine_api::{ByteStreamExt, Docker, Filters, body_from_reader, v1_51};
+use docker_engine_client::{ByteStreamExt, Docker, Filters, body_from_reader, v1_51};
 use futures_util::{StreamExt, TryStreamExt};
 
 use crate::Settings;
@@ -46,9 +46,9 @@ impl Ctx {
 
 fn err<E>(e: E) -> anyhow::Error
 where
-    docker_engine_api::Error: From<E>,
+    docker_engine_client::Error: From<E>,
 {
-    anyhow::Error::from(docker_engine_api::Error::from(e))
+    anyhow::Error::from(docker_engine_client::Error::from(e))
 }
 
 /// Removes every container and image labelled `dea.bench=1`, and the bench image.
@@ -99,7 +99,7 @@ async fn remove_all(api: &v1_51::Client, ids: &[String]) -> Result<()> {
         .map(|id| async move {
             match api.container_delete().id(id).force(true).send().await {
                 Ok(_) => Ok(()),
-                Err(e) => match docker_engine_api::Error::from(e) {
+                Err(e) => match docker_engine_client::Error::from(e) {
                     // Already gone (removed concurrently): fine.
                     e if e.status() == Some(404) => Ok(()),
                     e => Err(anyhow::Error::from(e)),

@@ -2,7 +2,7 @@
 //! or to be killed): `dea-probe ping` connects to `DOCKER_HOST` and prints
 //! `ok API-VERSION` or `error KIND: MESSAGE` (exit code 0 or 1).
 
-use docker_engine_api::Docker;
+use docker_engine_client::Docker;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {

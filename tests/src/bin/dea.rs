@@ -2,7 +2,7 @@
 //! every API version) so that tests can run it as a child process: through a
 //! slow pipe, into `head`, against fake daemons.
 
-#[path = "../../../crates/docker-engine-api/examples/dea.rs"]
+#[path = "../../../crates/docker-engine-client/examples/dea.rs"]
 mod dea;
 
 fn main() -> std::process::ExitCode {

@@ -2,11 +2,11 @@
 //! stdin: `echo hi | cargo run --example exec -- CONTAINER cat`.
 //! End of our stdin is end of its stdin (a half-close of the connection).
 
-use docker_engine_api::{Docker, ExecStartOptions, LogOutput, latest as api, prelude::*};
+use docker_engine_client::{Docker, ExecStartOptions, LogOutput, latest as api, prelude::*};
 use tokio::io::AsyncWriteExt;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), docker_engine_api::Error> {
+async fn main() -> Result<(), docker_engine_client::Error> {
     let mut args = std::env::args().skip(1);
     let container = args.next().expect("usage: exec CONTAINER COMMAND...");
     let cmd: Vec<String> = args.collect();

@@ -5,10 +5,10 @@
 //! default features: the newest compiled-in types, speaking whatever version
 //! the daemon serves (API v1.40 or newer: Docker 19.03 and later, Podman).
 
-use docker_engine_api::{Docker, LogOutput, latest as api, prelude::*};
+use docker_engine_client::{Docker, LogOutput, latest as api, prelude::*};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), docker_engine_api::Error> {
+async fn main() -> Result<(), docker_engine_client::Error> {
     let image = std::env::args().nth(1).unwrap_or_else(|| "busybox".into());
     let docker = Docker::from_env()?;
     let c = docker.latest().await?;

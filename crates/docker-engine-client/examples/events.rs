@@ -1,10 +1,10 @@
 //! Prints the daemon's events as they happen, decoded into the negotiated
 //! version's `EventMessage`. `cargo run --example events`; Ctrl-C to stop.
 
-use docker_engine_api::{Docker, prelude::*, with_api};
+use docker_engine_client::{Docker, prelude::*, with_api};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), docker_engine_api::Error> {
+async fn main() -> Result<(), docker_engine_client::Error> {
     let docker = Docker::from_env()?;
     let client = docker.client().await?;
     println!("API v{}", client.version());

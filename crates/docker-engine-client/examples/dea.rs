@@ -24,7 +24,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use docker_engine_api::{
+use docker_engine_client::{
     ByteStreamExt, Config, Docker, Error, ExecStartOptions, LogOutput, ResponseExt,
     VersionedClient, with_api,
 };
@@ -32,7 +32,7 @@ use futures_util::{FutureExt, Stream, StreamExt};
 use tokio::io::{AsyncWriteExt, BufWriter};
 
 #[derive(Parser)]
-#[command(name = "dea", about = "A small Docker CLI on docker-engine-api")]
+#[command(name = "dea", about = "A small Docker CLI on docker-engine-client")]
 struct Cli {
     /// Limit in seconds on connecting and on each request that is not a
     /// stream (overrides DOCKER_CLIENT_TIMEOUT; 0: no limit). Commands that

@@ -3,10 +3,10 @@
 //! A failure the daemon reports in the middle of the stream (`{"error": ...}`
 //! with HTTP 200) is an error here, not a silent end.
 
-use docker_engine_api::{Docker, RegistryAuth, latest as api, prelude::*, registry_of_image};
+use docker_engine_client::{Docker, RegistryAuth, latest as api, prelude::*, registry_of_image};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), docker_engine_api::Error> {
+async fn main() -> Result<(), docker_engine_client::Error> {
     let image = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "busybox:latest".into());

@@ -8,9 +8,9 @@
 //! filters, and one classified [`Error`].
 //!
 //! ```no_run
-//! use docker_engine_api::{Docker, Filters};
+//! use docker_engine_client::{Docker, Filters};
 //!
-//! # async fn run() -> Result<(), docker_engine_api::Error> {
+//! # async fn run() -> Result<(), docker_engine_client::Error> {
 //! let docker = Docker::from_env()?; // DOCKER_HOST, contexts, TLS...
 //! let c = docker.latest().await?; // newest types, the daemon's version
 //! let running = c
@@ -39,6 +39,20 @@
 //!   speaking the daemon's version: [`Negotiated::exact`] says which) and
 //!   returns a [`VersionedClient`]; [`with_api!`] writes code once for every
 //!   variant.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `latest` | yes | the newest version crate (`v1_55` today), [`Docker::latest`] and the `latest` module |
+//! | `tls` | yes | `tcp://` daemons with TLS (`DOCKER_TLS_VERIFY`, `DOCKER_CERT_PATH`, contexts), with rustls and ring |
+//! | `v1_40` … `v1_55` | no | that version's generated crate: the `v1_NN` module, `docker.v1_NN()`, its [`VersionedClient`] variant |
+//! | `all-versions` | no | every version crate |
+//!
+//! Each version crate adds about 10 s of cold build time (see the README's
+//! figures); enable the versions you pin to, or none besides `latest`.
+// docs.rs (`--cfg docsrs`, nightly): each version's items with its feature badge.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "tls")]
 mod tls;
@@ -78,7 +92,7 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Er
 /// The types every generated client shares, whatever its version.
 pub use progenitor_client::{ByteStream, ResponseValue};
 
-/// What most programs import: `use docker_engine_api::prelude::*;` brings the
+/// What most programs import: `use docker_engine_client::prelude::*;` brings the
 /// extension traits that decode streaming answers (`.output()`,
 /// `.json_lines()`, `.into_async_read()`) and `StreamExt`/`TryStreamExt` to
 /// read them (`.next().await`), without a direct dependency on `futures-util`.
@@ -90,5 +104,5 @@ pub mod prelude {
 // The README's examples are compiled as doctests (`cargo test --doc`), with
 // the features of the build: its first program with the default features.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

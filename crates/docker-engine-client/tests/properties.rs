@@ -4,7 +4,9 @@
 //! went wrong; the demuxer passes frames on in pieces as they arrive.
 
 use bytes::Bytes;
-use docker_engine_api::{Error, ErrorKind, Framing, JsonLines, LogOutput, LogStream, decode_json};
+use docker_engine_client::{
+    Error, ErrorKind, Framing, JsonLines, LogOutput, LogStream, decode_json,
+};
 use futures_util::{StreamExt, stream};
 use proptest::prelude::*;
 

@@ -764,9 +764,9 @@ macro_rules! __docker_engine_api_arm_v1_55 {
 /// returning them.
 ///
 /// ```no_run
-/// # async fn f(docker: &docker_engine_api::Docker) -> Result<(), docker_engine_api::Error> {
+/// # async fn f(docker: &docker_engine_client::Docker) -> Result<(), docker_engine_client::Error> {
 /// let client = docker.client().await?;
-/// let names: Vec<String> = docker_engine_api::with_api!(&client, |c, api| {
+/// let names: Vec<String> = docker_engine_client::with_api!(&client, |c, api| {
 ///     let containers = c.container_list().all(true).send().await?.into_inner();
 ///     containers.into_iter().flat_map(|c| c.names.unwrap_or_default()).collect()
 /// });

@@ -5,10 +5,10 @@
 // Kept as the README shows it, in its compact lines.
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
-use docker_engine_api::{Docker, Filters, latest as api, prelude::*};
+use docker_engine_client::{Docker, Filters, latest as api, prelude::*};
 
 #[tokio::main]
-async fn main() -> Result<(), docker_engine_api::Error> {
+async fn main() -> Result<(), docker_engine_client::Error> {
     let docker = Docker::from_env()?; // DOCKER_HOST, contexts, TLS, DOCKER_API_VERSION
     let c = docker.latest().await?; // the newest types, speaking the daemon's version
     let body = api::types::ContainerCreateBody {

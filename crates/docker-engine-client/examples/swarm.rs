@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use docker_engine_api::{Docker, Filters, with_api};
+use docker_engine_client::{Docker, Filters, with_api};
 
 /// How long each step may take before the example gives up.
 const STEP_TIMEOUT: Duration = Duration::from_secs(120);
@@ -102,7 +102,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         async fn tasks(
             c: &api::Client,
             service: &str,
-        ) -> Result<Vec<TaskLine>, docker_engine_api::Error> {
+        ) -> Result<Vec<TaskLine>, docker_engine_client::Error> {
             let listed = c
                 .task_list()
                 .filters(Filters::new().add("service", service))
@@ -181,7 +181,7 @@ async fn watch<F, Fut>(
 ) -> Result<(), Box<dyn std::error::Error>>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<TaskLine>, docker_engine_api::Error>>,
+    Fut: std::future::Future<Output = Result<Vec<TaskLine>, docker_engine_client::Error>>,
 {
     let started = Instant::now();
     let mut shown: Vec<TaskLine> = Vec::new();
