@@ -1,10 +1,14 @@
 //! Generates `registry.rs`: for every generated crate, a function that decodes
 //! JSON into any of its types by name and encodes it back. The decode tests
 //! walk the API models and feed every type through it, so a type added by a
-//! new spec version is tested without anyone listing it.
+//! new spec version is tested without anyone listing it. And
+//! `conformance.rs`, the GET operations of every version (see
+//! `build_conformance.rs`).
 
 use std::fmt::Write as _;
 use std::path::Path;
+
+mod build_conformance;
 
 fn main() {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
@@ -77,4 +81,16 @@ fn main() {
     );
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("registry.rs");
     std::fs::write(dest, out).expect("write registry.rs");
+
+    let dirs: Vec<_> = versions
+        .iter()
+        .map(|(version, ident, _)| {
+            let dir = crates.join(format!("docker-engine-api-{}", ident.replace('_', "-")));
+            (version.clone(), ident.clone(), dir)
+        })
+        .collect();
+    build_conformance::generate(
+        &dirs,
+        Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")),
+    );
 }
