@@ -8,48 +8,35 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use docker_engine_api_model::{ApiVersion, ModelFile, model_path};
+
 mod build_conformance;
 
 fn main() {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
     println!("cargo::rerun-if-changed={}", crates.display());
-    let mut versions = Vec::new();
+    let mut found = Vec::new();
     for entry in std::fs::read_dir(&crates).expect("crates/ exists") {
         let entry = entry.expect("readable crates/");
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix("docker-engine-api-v") else {
-            continue;
-        };
-        let model = entry.path().join("api-model.json");
-        println!("cargo::rerun-if-changed={}", model.display());
-        let text =
-            std::fs::read_to_string(&model).unwrap_or_else(|e| panic!("{}: {e}", model.display()));
-        let json: serde_json::Value = serde_json::from_str(&text).expect("api-model.json is JSON");
-        let types: Vec<String> = json["model"]["types"]
-            .as_array()
-            .expect("model.types")
-            .iter()
-            .map(|t| t["name"].as_str().expect("type name").to_string())
-            .collect();
-        let (major, minor) = rest.split_once('-').expect("v1-NN");
-        versions.push((
-            format!("{major}.{minor}"),
-            format!("v{major}_{minor}"),
-            types,
-        ));
+        if let Some(version) = ApiVersion::from_crate_name(&entry.file_name().to_string_lossy()) {
+            found.push(version);
+        }
     }
-    versions.sort_by_key(|(v, _, _)| {
-        v.split('.')
-            .map(|p| p.parse::<u32>().unwrap_or(0))
-            .collect::<Vec<_>>()
-    });
+    found.sort();
+    let mut versions = Vec::new();
+    for version in found {
+        let path = model_path(&crates, version);
+        println!("cargo::rerun-if-changed={}", path.display());
+        let file = ModelFile::read(&path).unwrap_or_else(|e| panic!("{e}"));
+        let types: Vec<String> = file.model.types.into_iter().map(|t| t.name).collect();
+        versions.push((version.to_string(), version.ident(), types));
+    }
 
     let mut out = String::new();
-    out.push_str("/// Every generated version, oldest first: (version, crate directory).\n");
-    out.push_str("pub const VERSIONS: &[(&str, &str)] = &[\n");
-    for (version, ident, _) in &versions {
-        let dir = format!("docker-engine-api-{}", ident.replace('_', "-"));
-        writeln!(out, "    ({version:?}, {dir:?}),").unwrap();
+    out.push_str("/// Every generated version, oldest first.\n");
+    out.push_str("pub const VERSIONS: &[&str] = &[\n");
+    for (version, _, _) in &versions {
+        writeln!(out, "    {version:?},").unwrap();
     }
     out.push_str("];\n\n");
     out.push_str(

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::model::{ApiModel, Stream};
+use crate::ApiVersion;
+use crate::model::{ApiModel, RustType, Stream};
 use crate::spec::SpecFile;
-use crate::version::ApiVersion;
 
 /// A file to write, relative to the workspace root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,11 @@ fn header(comment: &str, spec: &SpecFile) -> String {
 }
 
 /// The three files of a version crate: manifest, source, API model.
-pub fn crate_files(spec: &SpecFile, mut file: syn::File, model: &ApiModel) -> Vec<OutputFile> {
+pub fn crate_files(
+    spec: &SpecFile,
+    mut file: syn::File,
+    model: &ApiModel,
+) -> Result<Vec<OutputFile>, String> {
     let version = spec.version;
     let dir = PathBuf::from(CRATES_DIR).join(version.crate_name());
 
@@ -61,7 +65,7 @@ pub fn crate_files(spec: &SpecFile, mut file: syn::File, model: &ApiModel) -> Ve
     };
     let mut items = prelude.items;
     items.append(&mut file.items);
-    let extra: syn::File = syn::parse2(hooks(model)).expect("hooks are valid Rust");
+    let extra: syn::File = syn::parse2(hooks(model)?).expect("hooks are valid Rust");
     items.extend(extra.items);
     let extra: syn::File = syn::parse2(stream_items(model)).expect("stream items are valid Rust");
     items.extend(extra.items);
@@ -85,6 +89,7 @@ pub fn crate_files(spec: &SpecFile, mut file: syn::File, model: &ApiModel) -> Ve
          doctest = false\n\
          \n\
          [dependencies]\n\
+         docker-engine-api-runtime = {{ workspace = true, features = [\"client\"] }}\n\
          progenitor-client.workspace = true\n\
          reqwest.workspace = true\n\
          serde.workspace = true\n\
@@ -92,18 +97,17 @@ pub fn crate_files(spec: &SpecFile, mut file: syn::File, model: &ApiModel) -> Ve
         header("#", spec),
         name = version.crate_name(),
     );
-    let mut model_json = serde_json::to_string_pretty(&serde_json::json!({
-        "@generated": format!(
+    let model_json = docker_engine_api_model::ModelFile {
+        generated: format!(
             "by docker-engine-api-codegen from specs/{} (sha256 {}); do not edit",
             version.spec_file_name(),
             spec.sha256
         ),
-        "model": model,
-    }))
-    .expect("the model serialises");
-    model_json.push('\n');
+        model: model.clone(),
+    }
+    .to_json();
 
-    vec![
+    Ok(vec![
         OutputFile {
             path: dir.join("Cargo.toml"),
             contents: manifest,
@@ -116,97 +120,48 @@ pub fn crate_files(spec: &SpecFile, mut file: syn::File, model: &ApiModel) -> Ve
             path: dir.join("api-model.json"),
             contents: model_json,
         },
-    ]
+    ])
 }
 
-/// `impl ClientHooks for Client`: adds the headers of a protocol upgrade to the
-/// operations that answer 101, which progenitor does not send (it only knows
-/// Dropshot's websockets).
-fn hooks(model: &ApiModel) -> TokenStream {
-    let mut arms = Vec::new();
-    for op in &model.operations {
-        if let Some(Stream::Upgrade { protocol }) = &op.response.stream {
-            let id = &op.rust_method;
-            arms.push(quote! { #id => #protocol, });
-        }
+/// progenitor's hooks, left as they are, and the error body the runtime's
+/// exchange builds when the daemon's answer is not JSON.
+fn hooks(model: &ApiModel) -> Result<TokenStream, String> {
+    let error = model
+        .types
+        .iter()
+        .find(|t| t.name == "ErrorResponse")
+        .ok_or("no ErrorResponse type: the rule errors_are_typed always adds one")?;
+    let only_message = error.fields.len() == 1
+        && error.fields[0].rust_name == "message"
+        && error.fields[0].rust_type == RustType::String;
+    if !only_message {
+        return Err(format!(
+            "ErrorResponse has fields other than `message: String` ({:?}): the runtime \
+             cannot build one from a daemon's text",
+            error
+                .fields
+                .iter()
+                .map(|f| format!("{}: {}", f.rust_name, f.rust_type))
+                .collect::<Vec<_>>()
+        ));
     }
-    if arms.is_empty() {
-        return quote! {
-            impl ClientHooks<()> for Client {}
-        };
-    }
-    quote! {
-        /// Sends the headers of a protocol upgrade (Docker's hijacked `tcp`,
-        /// `websocket`, `h2c`) on the operations that answer `101`.
-        impl ClientHooks<()> for Client {
-            async fn pre<E>(
-                &self,
-                request: &mut reqwest::Request,
-                info: &OperationInfo,
-            ) -> ::std::result::Result<(), Error<E>> {
-                let protocol = match info.operation_id {
-                    #(#arms)*
-                    _ => return Ok(()),
-                };
-                let headers = request.headers_mut();
-                headers.insert(
-                    ::reqwest::header::CONNECTION,
-                    ::reqwest::header::HeaderValue::from_static("Upgrade"),
-                );
-                headers.insert(
-                    ::reqwest::header::UPGRADE,
-                    ::reqwest::header::HeaderValue::from_static(protocol),
-                );
-                if protocol == "websocket" {
-                    headers.insert(
-                        ::reqwest::header::SEC_WEBSOCKET_VERSION,
-                        ::reqwest::header::HeaderValue::from_static("13"),
-                    );
-                    if let Ok(key) = ::reqwest::header::HeaderValue::from_str(&websocket_key()) {
-                        headers.insert(::reqwest::header::SEC_WEBSOCKET_KEY, key);
-                    }
-                }
-                Ok(())
-            }
-        }
+    Ok(quote! {
+        /// progenitor's default hooks: the runtime's exchange sends the
+        /// headers of protocol upgrades itself.
+        impl ClientHooks<()> for Client {}
 
-        /// A fresh `Sec-WebSocket-Key`: 16 random bytes, base64. The randomness
-        /// comes from std's per-process hash keys, to need no extra crate.
-        fn websocket_key() -> String {
-            use ::std::hash::{BuildHasher, Hasher};
-            let mut bytes = [0u8; 16];
-            for chunk in bytes.chunks_mut(8) {
-                let mut hasher = ::std::collections::hash_map::RandomState::new().build_hasher();
-                hasher.write_u128(
-                    ::std::time::SystemTime::now()
-                        .duration_since(::std::time::UNIX_EPOCH)
-                        .map(|d| d.as_nanos())
-                        .unwrap_or_default(),
-                );
-                chunk.copy_from_slice(&hasher.finish().to_le_bytes());
+        /// An error answer whose body is not Docker's JSON keeps the daemon's
+        /// text as its message.
+        impl ::docker_engine_api_runtime::DaemonError for types::ErrorResponse {
+            fn from_message(message: ::std::string::String) -> Self {
+                Self { message }
             }
-            const ALPHABET: &[u8; 64] =
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-            let mut out = String::with_capacity(24);
-            for group in bytes.chunks(3) {
-                let n = group.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-                for i in 0..4 {
-                    if i <= group.len() {
-                        out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-                    } else {
-                        out.push('=');
-                    }
-                }
-            }
-            out
         }
-    }
+    })
 }
 
 /// `pub mod stream_items`: the type of one line of each JSON-lines stream.
 fn stream_items(model: &ApiModel) -> TokenStream {
-    let type_names: std::collections::BTreeSet<&str> =
-        model.types.iter().map(|t| t.name.as_str()).collect();
     let items = model.operations.iter().filter_map(|op| {
         let Some(Stream::JsonLines { item }) = &op.response.stream else {
             return None;
@@ -216,11 +171,12 @@ fn stream_items(model: &ApiModel) -> TokenStream {
             " One line of `{} {}` ([`Client::{}`](super::Client::{})).",
             op.method, op.path, op.rust_method, op.rust_method
         );
-        let ty = if type_names.contains(item.as_str()) {
-            let ident = format_ident!("{}", item);
-            quote! { super::types::#ident }
-        } else {
-            quote! { ::serde_json::Value }
+        let ty = match item {
+            RustType::Named(name) => {
+                let ident = format_ident!("{}", name);
+                quote! { super::types::#ident }
+            }
+            _ => quote! { ::serde_json::Value },
         };
         Some(quote! {
             #[doc = #doc]

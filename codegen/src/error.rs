@@ -34,6 +34,13 @@ pub enum Error {
 
     #[error("no spec files (v<MAJOR>.<MINOR>.yaml) in {0}")]
     NoSpecs(PathBuf),
+
+    /// Rules that changed nothing in any spec: dead, or no longer matching.
+    #[error(
+        "rule(s) {} changed nothing in any spec: delete a rule whose quirk upstream fixed, or repair its match",
+        .0.join(", ")
+    )]
+    RulesNeverApplied(Vec<String>),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -22,14 +22,16 @@ pub mod fixups;
 pub mod generate;
 pub mod model;
 pub mod postprocess;
+pub mod rules;
 pub mod spec;
-pub mod version;
 
 use std::path::{Path, PathBuf};
 
+/// Engine API versions and every name derived from them live in the runtime
+/// crate, which the facade and the generated crates share.
+pub use docker_engine_api_runtime::{ApiVersion, ParseVersionError, Protocol};
 pub use emit::OutputFile;
 pub use error::{Error, Result};
-pub use version::ApiVersion;
 
 /// What one version's generation produced.
 #[derive(Debug, Clone)]
@@ -56,12 +58,18 @@ pub fn generate_from_spec(spec: &spec::SpecFile) -> Result<VersionOutput> {
             path: path.clone(),
             message,
         })??;
-    let applied = fixups::apply(&mut openapi, &facts);
+    let mut applied = fixups::apply(&mut openapi, &facts);
     let mut generated = generate::generate(path, &openapi, generate::Interface::Builder)?;
-    postprocess::apply(
+    let code_rules = postprocess::apply(
         &mut generated.file,
         &postprocess::Input::from_openapi(&openapi),
-    );
+    )
+    .map_err(|message| Error::Generation {
+        path: path.clone(),
+        location: None,
+        message,
+    })?;
+    applied.extend(code_rules);
     let model = model::build(spec, &openapi, &generated.file, &applied).map_err(|message| {
         Error::Generation {
             path: path.clone(),
@@ -69,7 +77,12 @@ pub fn generate_from_spec(spec: &spec::SpecFile) -> Result<VersionOutput> {
             message,
         }
     })?;
-    let files = emit::crate_files(spec, generated.file, &model);
+    let files =
+        emit::crate_files(spec, generated.file, &model).map_err(|message| Error::Generation {
+            path: path.clone(),
+            location: None,
+            message,
+        })?;
     let lines = files
         .iter()
         .find(|f| f.path.ends_with("src/lib.rs"))
@@ -81,6 +94,9 @@ pub fn generate_from_spec(spec: &spec::SpecFile) -> Result<VersionOutput> {
         lines,
     })
 }
+
+/// The most lines of diff [`Plan::stale_diff`] shows per file.
+const STALE_DIFF_LINES: usize = 200;
 
 /// Everything `cargo xtask regen` writes, computed in memory.
 #[derive(Debug, Clone)]
@@ -166,9 +182,7 @@ fn stale_crate_dirs(root: &Path, versions: &[ApiVersion]) -> Vec<PathBuf> {
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            let generated = name
-                .strip_prefix("docker-engine-api-v")
-                .is_some_and(|rest| rest.replacen('-', ".", 1).parse::<ApiVersion>().is_ok());
+            let generated = ApiVersion::from_crate_name(&name).is_some();
             (generated && !wanted.contains(&name))
                 .then(|| PathBuf::from(emit::CRATES_DIR).join(name))
         })
@@ -178,6 +192,18 @@ fn stale_crate_dirs(root: &Path, versions: &[ApiVersion]) -> Vec<PathBuf> {
 }
 
 impl Plan {
+    /// Fails when a rule changed nothing in any version ([`rules::never_applied`]):
+    /// `cargo xtask regen` and its check refuse dead rules.
+    pub fn check_rules(&self) -> Result<()> {
+        let never = rules::never_applied(self.versions.iter().map(|v| &v.model.rules));
+        if never.is_empty() {
+            return Ok(());
+        }
+        Err(Error::RulesNeverApplied(
+            never.iter().map(|r| r.name.to_string()).collect(),
+        ))
+    }
+
     /// Every file of the plan, relative to the workspace root.
     pub fn files(&self) -> impl Iterator<Item = &OutputFile> {
         self.versions
@@ -197,6 +223,38 @@ impl Plan {
             .collect();
         out.extend(self.stale_dirs.iter().cloned());
         out.extend(self.stale_files.iter().cloned());
+        out
+    }
+
+    /// What `write` would change under `root`, as a unified diff per file
+    /// (empty when nothing is stale): what `regen --check` prints.
+    pub fn stale_diff(&self, root: &Path) -> String {
+        let mut out = String::new();
+        for path in self.differences(root) {
+            let Some(file) = self.files().find(|f| f.path == path) else {
+                out.push_str(&format!("removed: {}\n", path.display()));
+                continue;
+            };
+            let committed = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
+            let name = path.display().to_string();
+            let diff = similar::TextDiff::from_lines(&committed, &file.contents);
+            let text = diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{name}"), &format!("b/{name}"))
+                .to_string();
+            let lines: Vec<&str> = text.lines().collect();
+            for line in lines.iter().take(STALE_DIFF_LINES) {
+                out.push_str(line);
+                out.push('\n');
+            }
+            if lines.len() > STALE_DIFF_LINES {
+                out.push_str(&format!(
+                    "... ({} more lines of diff in {name})\n",
+                    lines.len() - STALE_DIFF_LINES
+                ));
+            }
+        }
         out
     }
 

@@ -1,150 +1,94 @@
-//! The API model: a machine-readable description of one generated crate.
+//! Building the API model of one generated crate (the types are in the
+//! `docker-engine-api-model` crate, which readers of `api-model.json` use).
 //!
-//! It is built from the spec (wire facts: methods, paths, parameter locations,
-//! status codes) and from the generated syntax tree (Rust facts: method, field
-//! and type names, Rust types), so it describes what users actually compile
-//! against. The facade's tests and `cargo xtask diff` read it; it is written
-//! next to each crate as `api-model.json`.
+//! It is built from the spec (wire facts: methods, paths, parameter
+//! locations, status codes) and from the generated syntax tree (Rust facts:
+//! method, field and type names, Rust types), so it describes what users
+//! actually compile against. A Rust type the model cannot express is an
+//! error, so nothing reaches `api-model.json` as an opaque string.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use syn::{Fields, File, Item};
 
-use crate::fixups::Applied;
+pub use docker_engine_api_model::{
+    ApiModel, Body, Field, Operation, Origin, Param, ParamLocation, Response, RustType, Stream,
+    TypeDef, TypeKind,
+};
+
 use crate::spec::SpecFile;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ApiModel {
-    pub api_version: String,
-    pub spec_sha256: String,
-    pub operations: Vec<Operation>,
-    pub types: Vec<TypeDef>,
-    /// Fixup rule → the operations or schemas it changed.
-    pub fixups: BTreeMap<String, Vec<String>>,
+pub use crate::rules::Applied;
+
+/// Converts the generated syntax tree's types into [`RustType`]s: the names
+/// of the crate's `types` module are [`RustType::Named`].
+struct Types<'a> {
+    names: &'a BTreeSet<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Operation {
-    /// `ContainerList`
-    pub operation_id: String,
-    /// `GET`
-    pub method: String,
-    /// `/containers/json`
-    pub path: String,
-    /// `container_list` (the method on `Client`)
-    pub rust_method: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deprecated: Option<String>,
-    pub params: Vec<Param>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<Body>,
-    pub response: Response,
-    /// Media types the spec says the operation consumes / produces.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub consumes: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub produces: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum ParamLocation {
-    Path,
-    Query,
-    Header,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Param {
-    /// Name on the wire (`filters`, `X-Registry-Auth`).
-    pub name: String,
-    pub location: ParamLocation,
-    /// Builder method (`filters`, `x_registry_auth`).
-    pub rust_name: String,
-    pub rust_type: String,
-    pub required: bool,
-    /// The spec's own type, e.g. `string`, `array<string>`, `boolean`.
-    pub spec_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deprecated: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Body {
-    /// The media type the generated client sends.
-    pub content_type: String,
-    pub rust_type: String,
-    pub required: bool,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Response {
-    /// Success status codes the spec lists.
-    pub status: Vec<String>,
-    /// Rust type of the success value (`()` when empty, `ByteStream` for
-    /// streams, `reqwest::Upgraded` for protocol upgrades).
-    pub rust_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream: Option<Stream>,
-    /// Error status codes the spec lists (all decode as `ErrorResponse`).
-    pub error_status: Vec<String>,
-}
-
-pub use crate::fixups::Stream;
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct TypeDef {
-    /// Rust name in `types`.
-    pub name: String,
-    /// Where the schema came from: `component` (a named definition),
-    /// `operation` (a body or response schema), `inline` (nested in another).
-    pub origin: Origin,
-    pub kind: TypeKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deprecated: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<Field>,
-    /// Wire values of an enum (the `Other(String)` catch-all not included).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub values: Vec<String>,
-    /// Wrapped type of a newtype or alias.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inner: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Origin {
-    Component,
-    Operation,
-    Inline,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum TypeKind {
-    Struct,
-    Enum,
-    Newtype,
-    Alias,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Field {
-    pub json_name: String,
-    pub rust_name: String,
-    pub rust_type: String,
-    /// Must be present in JSON (neither `Option` nor defaulted).
-    pub required: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deprecated: Option<String>,
+impl Types<'_> {
+    fn of(&self, ty: &syn::Type) -> Result<RustType, String> {
+        let unsupported = || {
+            Err(format!(
+                "the API model has no form for the Rust type `{}`",
+                quote::quote!(#ty)
+            ))
+        };
+        let path = match ty {
+            syn::Type::Tuple(t) if t.elems.is_empty() => return Ok(RustType::Unit),
+            syn::Type::Path(p) if p.qself.is_none() => &p.path,
+            _ => return unsupported(),
+        };
+        let Some(last) = path.segments.last() else {
+            return unsupported();
+        };
+        let args: Vec<&syn::Type> = match &last.arguments {
+            syn::PathArguments::AngleBracketed(a) => a
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let name = last.ident.to_string();
+        let first = path.segments.first().map(|s| s.ident.to_string());
+        let one = |wrap: fn(Box<RustType>) -> RustType| -> Result<RustType, String> {
+            match args.as_slice() {
+                [t] => Ok(wrap(Box::new(self.of(t)?))),
+                _ => unsupported(),
+            }
+        };
+        Ok(match (name.as_str(), args.len()) {
+            ("Option", 1) => one(RustType::Option)?,
+            ("Vec", 1) => one(RustType::Vec)?,
+            ("Box", 1) => one(RustType::Box)?,
+            ("HashMap" | "BTreeMap", 2) => RustType::map(self.of(args[0])?, self.of(args[1])?),
+            ("Map", 2) if first.as_deref() == Some("serde_json") => RustType::JsonObject,
+            ("Value", 0) if first.as_deref() == Some("serde_json") => RustType::Json,
+            ("Body", 0) if first.as_deref() == Some("reqwest") => RustType::Body,
+            ("Upgraded", 0) if first.as_deref() == Some("reqwest") => RustType::Upgraded,
+            ("ByteStream", 0) => RustType::ByteStream,
+            ("String", 0) => RustType::String,
+            ("bool", 0) => RustType::Bool,
+            ("i8", 0) => RustType::I8,
+            ("i16", 0) => RustType::I16,
+            ("i32", 0) => RustType::I32,
+            ("i64", 0) => RustType::I64,
+            ("u8", 0) => RustType::U8,
+            ("u16", 0) => RustType::U16,
+            ("u32", 0) => RustType::U32,
+            ("u64", 0) => RustType::U64,
+            ("f32", 0) => RustType::F32,
+            ("f64", 0) => RustType::F64,
+            (_, 0) if self.names.contains(&name) => RustType::Named(name),
+            _ => return unsupported(),
+        })
+    }
 }
 
 /// Builds the model of one generated crate.
@@ -152,10 +96,20 @@ pub fn build(
     spec: &SpecFile,
     openapi: &Value,
     file: &File,
-    applied: &[Applied],
+    applied: &Applied,
 ) -> Result<ApiModel, String> {
     let types_mod = module(&file.items, "types").unwrap_or(&[]);
     let builder_mod = module(&file.items, "builder").unwrap_or(&[]);
+    let type_names: BTreeSet<String> = types_mod
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some(s.ident.to_string()),
+            Item::Enum(e) => Some(e.ident.to_string()),
+            Item::Type(t) => Some(t.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    let rust = Types { names: &type_names };
     let client_methods = client_method_names(file);
     let component_names: BTreeSet<String> = spec
         .doc
@@ -178,8 +132,9 @@ pub fn build(
             ));
         }
         let builder_name = id.to_upper_camel_case();
-        let builder = builder_struct(builder_mod, &builder_name);
-        let send_type = send_return_type(builder_mod, &builder_name);
+        let located = |e: String| format!("{}: {e}", op.describe());
+        let builder = builder_struct(&rust, builder_mod, &builder_name).map_err(located)?;
+        let send_type = send_return_type(&rust, builder_mod, &builder_name).map_err(located)?;
         operation_type_names.insert(format!("{builder_name}Response"));
         operation_type_names.insert(format!("{builder_name}Body"));
         operations.push(operation(
@@ -188,21 +143,28 @@ pub fn build(
             &op,
             id,
             rust_method,
-            builder,
-            send_type,
+            &rust,
+            (builder, send_type),
         )?);
     }
 
     let mut types = Vec::new();
     for item in types_mod {
+        let located = |name: &syn::Ident| {
+            let name = name.to_string();
+            move |e: String| format!("type {name}: {e}")
+        };
         let (name, def) = match item {
-            Item::Struct(s) => (s.ident.to_string(), struct_def(s)),
+            Item::Struct(s) => (
+                s.ident.to_string(),
+                struct_def(&rust, s).map_err(located(&s.ident))?,
+            ),
             Item::Enum(e) => (e.ident.to_string(), enum_def(e)),
             Item::Type(t) => (
                 t.ident.to_string(),
                 TypeDef {
                     kind: TypeKind::Alias,
-                    inner: Some(type_string(&t.ty)),
+                    inner: Some(rust.of(&t.ty).map_err(located(&t.ident))?),
                     ..empty_def(&t.attrs)
                 },
             ),
@@ -223,14 +185,11 @@ pub fn build(
     }
 
     Ok(ApiModel {
-        api_version: spec.version.to_string(),
+        api_version: spec.version,
         spec_sha256: spec.sha256.clone(),
         operations,
         types,
-        fixups: applied
-            .iter()
-            .map(|a| (a.rule.to_string(), a.locations.clone()))
-            .collect(),
+        rules: applied.clone(),
     })
 }
 
@@ -263,33 +222,46 @@ fn client_method_names(file: &File) -> BTreeSet<String> {
     names
 }
 
-/// The fields of an operation builder: `(rust name, Rust type, required)`.
-fn builder_struct(builder_mod: &[Item], name: &str) -> Vec<(String, String, bool)> {
+/// A field of an operation builder: `(rust name, Rust type, required)`.
+type BuilderField = (String, RustType, bool);
+
+/// The fields of an operation builder.
+fn builder_struct(
+    rust: &Types<'_>,
+    builder_mod: &[Item],
+    name: &str,
+) -> Result<Vec<BuilderField>, String> {
     let Some(s) = builder_mod.iter().find_map(|i| match i {
         Item::Struct(s) if s.ident == name => Some(s),
         _ => None,
     }) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    s.fields
-        .iter()
-        .filter_map(|f| {
-            let ident = f.ident.as_ref()?.to_string();
-            if ident == "client" {
-                return None;
-            }
-            // `Result<T, String>`: T is `Option<U>` for optional parameters.
-            let inner = first_generic(&f.ty)?;
-            match option_inner(inner) {
-                Some(u) => Some((ident, type_string(u), false)),
-                None => Some((ident, type_string(inner), true)),
-            }
-        })
-        .collect()
+    let mut fields = Vec::new();
+    for f in &s.fields {
+        let Some(ident) = f.ident.as_ref().map(ToString::to_string) else {
+            continue;
+        };
+        if ident == "client" {
+            continue;
+        }
+        // `Result<T, String>`: T is `Option<U>` for optional parameters.
+        let inner = first_generic(&f.ty)
+            .ok_or_else(|| format!("builder field `{ident}` is not a `Result<T, String>`"))?;
+        fields.push(match option_inner(inner) {
+            Some(u) => (ident, rust.of(u)?, false),
+            None => (ident, rust.of(inner)?, true),
+        });
+    }
+    Ok(fields)
 }
 
 /// `T` of `send(self) -> Result<ResponseValue<T>, Error<E>>`.
-fn send_return_type(builder_mod: &[Item], name: &str) -> String {
+fn send_return_type(
+    rust: &Types<'_>,
+    builder_mod: &[Item],
+    name: &str,
+) -> Result<RustType, String> {
     for item in builder_mod {
         let Item::Impl(imp) = item else { continue };
         let syn::Type::Path(p) = &*imp.self_ty else {
@@ -306,11 +278,13 @@ fn send_return_type(builder_mod: &[Item], name: &str) -> String {
             if let syn::ReturnType::Type(_, ty) = &f.sig.output
                 && let Some(t) = first_generic(ty).and_then(first_generic)
             {
-                return type_string(t);
+                return rust.of(t);
             }
         }
     }
-    "?".into()
+    Err(format!(
+        "builder {name} has no `send` returning `Result<ResponseValue<T>, _>`"
+    ))
 }
 
 fn first_generic(ty: &syn::Type) -> Option<&syn::Type> {
@@ -330,43 +304,6 @@ fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
         return None;
     }
     first_generic(ty)
-}
-
-/// A compact, stable rendering of a Rust type: last path segments only
-/// (`::std::option::Option<::std::vec::Vec<types::Foo>>` → `Option<Vec<Foo>>`).
-pub fn type_string(ty: &syn::Type) -> String {
-    match ty {
-        syn::Type::Path(p) => {
-            let Some(last) = p.path.segments.last() else {
-                return "?".into();
-            };
-            let mut s = last.ident.to_string();
-            if p.path.segments.len() >= 2 && p.path.segments[0].ident == "reqwest" {
-                s = format!("reqwest::{s}");
-            }
-            if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-                let inner: Vec<String> = args
-                    .args
-                    .iter()
-                    .map(|a| match a {
-                        syn::GenericArgument::Type(t) => type_string(t),
-                        other => quote::quote!(#other).to_string(),
-                    })
-                    .collect();
-                s.push('<');
-                s.push_str(&inner.join(", "));
-                s.push('>');
-            }
-            s
-        }
-        syn::Type::Tuple(t) if t.elems.is_empty() => "()".into(),
-        syn::Type::Reference(r) => format!("&{}", type_string(&r.elem)),
-        syn::Type::Array(a) => {
-            let len = &a.len;
-            format!("[{}; {}]", type_string(&a.elem), quote::quote!(#len))
-        }
-        other => quote::quote!(#other).to_string(),
-    }
 }
 
 fn doc_text(attrs: &[syn::Attribute]) -> String {
@@ -427,31 +364,41 @@ fn empty_def(attrs: &[syn::Attribute]) -> TypeDef {
     }
 }
 
-fn struct_def(s: &syn::ItemStruct) -> TypeDef {
-    match &s.fields {
+fn struct_def(rust: &Types<'_>, s: &syn::ItemStruct) -> Result<TypeDef, String> {
+    Ok(match &s.fields {
         Fields::Unnamed(f) if f.unnamed.len() == 1 => TypeDef {
             kind: TypeKind::Newtype,
-            inner: Some(type_string(&f.unnamed[0].ty)),
+            inner: Some(rust.of(&f.unnamed[0].ty)?),
             ..empty_def(&s.attrs)
         },
         Fields::Named(named) => TypeDef {
             kind: TypeKind::Struct,
-            fields: named.named.iter().filter_map(field).collect(),
+            fields: named
+                .named
+                .iter()
+                .map(|f| field(rust, f))
+                .collect::<Result<_, _>>()?,
             ..empty_def(&s.attrs)
         },
         _ => empty_def(&s.attrs),
-    }
+    })
 }
 
-fn field(f: &syn::Field) -> Option<Field> {
-    let rust_name = f.ident.as_ref()?.to_string();
+fn field(rust: &Types<'_>, f: &syn::Field) -> Result<Field, String> {
+    let rust_name = f
+        .ident
+        .as_ref()
+        .map(ToString::to_string)
+        .ok_or("a struct field without a name")?;
     let serde = serde_field_attrs(&f.attrs);
-    let rust_type = type_string(&f.ty);
+    let rust_type = rust
+        .of(&f.ty)
+        .map_err(|e| format!("field {rust_name}: {e}"))?;
     // serde lets an `Option` field be absent, unless typify asked for
     // `deserialize_with` (a required field that may be null).
-    let optional_option = rust_type.starts_with("Option<") && !serde.deserialize_with;
+    let optional_option = rust_type.is_option() && !serde.deserialize_with;
     let required = !serde.default && !optional_option;
-    Some(Field {
+    Ok(Field {
         json_name: serde
             .rename
             .unwrap_or_else(|| rust_name.trim_start_matches("r#").to_string()),
@@ -520,8 +467,8 @@ fn operation(
     op: &crate::spec::SpecOperation<'_>,
     id: &str,
     rust_method: String,
-    builder: Vec<(String, String, bool)>,
-    send_type: String,
+    rust: &Types<'_>,
+    (builder, send_type): (Vec<BuilderField>, RustType),
 ) -> Result<Operation, String> {
     let strings = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
@@ -573,7 +520,12 @@ fn operation(
             .iter()
             .find(|(n, _, _)| *n == snake || *n == format!("{snake}_"))
             .map(|(n, t, _)| (n.clone(), t.clone()))
-            .unwrap_or_else(|| (snake.clone(), "?".into()));
+            .ok_or_else(|| {
+                format!(
+                    "{}: parameter `{name}` has no builder method",
+                    op.describe()
+                )
+            })?;
         let description = p
             .get("description")
             .and_then(Value::as_str)
@@ -607,7 +559,12 @@ fn operation(
         .into_iter()
         .partition(|c| c.starts_with('1') || c.starts_with('2'));
 
-    let stream = stream_kind(openapi, op, &send_type)?;
+    let stream = stream_kind(rust, openapi, op, &send_type)?;
+    let upgrade = openapi
+        .get("paths")
+        .and_then(|p| p.get(op.path))
+        .and_then(|item| item.get(op.method))
+        .and_then(crate::fixups::recorded_upgrade);
     let description = op
         .op
         .get("description")
@@ -618,6 +575,12 @@ fn operation(
         method: op.method.to_uppercase(),
         path: op.path.to_string(),
         rust_method,
+        tag: op
+            .op
+            .get("tags")
+            .and_then(|t| t.get(0))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         summary: op
             .op
             .get("summary")
@@ -638,6 +601,7 @@ fn operation(
             stream,
             error_status,
         },
+        upgrade,
         consumes,
         produces,
     })
@@ -671,9 +635,10 @@ fn openapi_request_media_type(openapi: &Value, path: &str, method: &str) -> Opti
 /// lines item named by its Rust type. A byte-stream or upgrade answer that no
 /// rule described is an error: the facade could not decode it.
 fn stream_kind(
+    rust: &Types<'_>,
     openapi: &Value,
     op: &crate::spec::SpecOperation<'_>,
-    send_type: &str,
+    send_type: &RustType,
 ) -> Result<Option<Stream>, String> {
     let recorded = openapi
         .get("paths")
@@ -681,14 +646,18 @@ fn stream_kind(
         .and_then(|item| item.get(op.method))
         .and_then(crate::fixups::recorded_stream);
     let stream = match recorded {
-        Some(Stream::JsonLines { item }) if item.is_empty() => Stream::JsonLines {
-            item: "serde_json::Value".into(),
-        },
+        // The item schema's type, when the crate has it (a schema that is a
+        // bare `object` becomes no type of its own).
         Some(Stream::JsonLines { item }) => Stream::JsonLines {
-            item: item.to_upper_camel_case(),
+            item: item
+                .map(|name| name.to_upper_camel_case())
+                .filter(|name| rust.names.contains(name))
+                .map_or(RustType::Json, RustType::Named),
         },
-        Some(other) => other,
-        None if send_type == "ByteStream" || send_type.contains("Upgraded") => {
+        Some(Stream::Multiplexed) => Stream::Multiplexed,
+        Some(Stream::Bytes) => Stream::Bytes,
+        Some(Stream::Upgrade { protocol }) => Stream::Upgrade { protocol },
+        None if matches!(send_type, RustType::ByteStream | RustType::Upgraded) => {
             return Err(format!(
                 "{}: answers `{send_type}` but no rule recorded what the stream carries",
                 op.describe()

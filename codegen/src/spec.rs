@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::ApiVersion;
 use crate::error::{Error, Result};
-use crate::version::ApiVersion;
 
 /// One swagger file, parsed.
 #[derive(Debug, Clone)]

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use docker_engine_api_codegen::spec::{SpecFile, discover};
+use docker_engine_api_model::{Protocol, RustType, Stream};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -105,34 +106,64 @@ fn snake_case_matches_progenitor() {
     assert_eq!(snake("SystemPingHead"), "system_ping_head");
 }
 
-/// Rule `one_exchange` must reach every operation: a `send` it skipped
-/// (because progenitor changed the shape it writes) still works but brings
-/// back a copy of the exchange, and with it the build time the rule saves.
+/// Rule `one_exchange` must reach every operation: each `send` (and each
+/// `upgrade`) calls the runtime crate's one exchange, and no generated code
+/// runs the hooks or checks a status itself.
 #[test]
 fn every_send_uses_the_shared_exchange() {
     for (version, path) in discover(&root().join("specs")).unwrap() {
         let operations = SpecFile::load(&path).unwrap().operations().len();
-        let source_path = root()
-            .join("crates")
-            .join(version.crate_name())
-            .join("src/lib.rs");
-        let source = std::fs::read_to_string(&source_path).unwrap();
+        let source = crate_source(&version.crate_name());
         let sends = source.matches("pub async fn send(").count();
+        let upgrades = source.matches("pub async fn upgrade(").count();
         let shared = source
-            .matches("super::exchange(client, request, &info,")
+            .matches("::docker_engine_api_runtime::exchange(")
             .count();
         assert_eq!(sends, operations, "v{version}: one send per operation");
+        assert_eq!(upgrades, 2, "v{version}: attach and exec start can upgrade");
         assert_eq!(
             shared,
-            operations,
-            "v{version}: {} of {operations} sends do not use the shared exchange",
-            operations - shared
+            operations + upgrades,
+            "v{version}: {} sends or upgrades do not use the shared exchange",
+            (operations + upgrades).saturating_sub(shared)
         );
-        assert!(
-            !source.contains("client.pre(&mut request, &info)"),
-            "v{version}: a send still runs the hooks itself"
-        );
+        for own in [
+            "client.pre(",
+            "fn exchange(",
+            "fn websocket_key(",
+            "status().as_u16()",
+        ] {
+            assert!(
+                !source.contains(own),
+                "v{version}: generated code has its own `{own}`"
+            );
+        }
     }
+}
+
+/// Every `.rs` file of a generated crate's `src/`, concatenated.
+fn crate_source(crate_name: &str) -> String {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &root().join("crates").join(crate_name).join("src"),
+        &mut files,
+    );
+    files.sort();
+    files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Container and service output is multiplexed stdout/stderr in every
@@ -142,13 +173,12 @@ fn every_send_uses_the_shared_exchange() {
 #[test]
 fn output_streams_are_multiplexed_in_every_version() {
     for (version, _) in discover(&root().join("specs")).unwrap() {
-        let model_path = root()
-            .join("crates")
-            .join(version.crate_name())
-            .join("api-model.json");
-        let text = std::fs::read_to_string(&model_path).unwrap();
-        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let operations = json["model"]["operations"].as_array().unwrap();
+        let model = docker_engine_api_model::ModelFile::read(&docker_engine_api_model::model_path(
+            &root().join("crates"),
+            version,
+        ))
+        .unwrap()
+        .model;
         for id in [
             "ContainerLogs",
             "ServiceLogs",
@@ -156,17 +186,96 @@ fn output_streams_are_multiplexed_in_every_version() {
             "ContainerAttach",
             "ExecStart",
         ] {
-            let op = operations
+            let op = model
+                .operations
                 .iter()
-                .find(|o| o["operation_id"] == id)
+                .find(|o| o.operation_id == id)
                 .unwrap_or_else(|| panic!("v{version}: no {id}"));
             assert_eq!(
-                op["response"]["stream"]["kind"], "multiplexed",
+                op.response.stream,
+                Some(Stream::Multiplexed),
                 "v{version}: {id}"
             );
             assert_eq!(
-                op["response"]["rust_type"], "ByteStream",
+                op.response.rust_type,
+                RustType::ByteStream,
                 "v{version}: {id}"
+            );
+        }
+    }
+}
+
+/// Attach and exec start answer a plain stream and can also switch to `tcp`
+/// (rule `one_success_response` keeps attach's dropped 101 as an upgrade;
+/// `exec_start_lists_no_upgrade` adds exec start's); attach over websocket
+/// and the session switch in `send` itself.
+#[test]
+fn hijackable_operations_are_recorded_in_every_version() {
+    for (version, _) in discover(&root().join("specs")).unwrap() {
+        let model = docker_engine_api_model::ModelFile::read(&docker_engine_api_model::model_path(
+            &root().join("crates"),
+            version,
+        ))
+        .unwrap()
+        .model;
+        let upgradable: Vec<(&str, Protocol)> = model
+            .operations
+            .iter()
+            .filter_map(|o| Some((o.operation_id.as_str(), o.upgrade?)))
+            .collect();
+        assert_eq!(
+            upgradable,
+            [
+                ("ContainerAttach", Protocol::Tcp),
+                ("ExecStart", Protocol::Tcp)
+            ],
+            "v{version}"
+        );
+        let switching: Vec<(&str, &Stream)> = model
+            .operations
+            .iter()
+            .filter_map(|o| match &o.response.stream {
+                Some(s @ Stream::Upgrade { .. }) => Some((o.operation_id.as_str(), s)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            switching,
+            [
+                (
+                    "ContainerAttachWebsocket",
+                    &Stream::Upgrade {
+                        protocol: Protocol::Websocket
+                    }
+                ),
+                (
+                    "Session",
+                    &Stream::Upgrade {
+                        protocol: Protocol::H2c
+                    }
+                ),
+            ],
+            "v{version}"
+        );
+    }
+}
+
+/// No generated type refuses a value on its own: typify's checking
+/// conversions (closed enums of integers or objects, patterns, bounds) and
+/// `deny_unknown_fields` are all gone (rules `enums_of_values_are_open`,
+/// `validation_is_documentation`; string enums are open, `open_enums`).
+#[test]
+fn no_generated_type_refuses_a_value() {
+    for (version, _) in discover(&root().join("specs")).unwrap() {
+        let source = crate_source(&version.crate_name());
+        for closed in [
+            "\"invalid value\"",
+            "deny_unknown_fields",
+            "impl<'de> ::serde::Deserialize<'de> for",
+        ] {
+            assert!(
+                !source.contains(closed),
+                "v{version}: generated code still has `{closed}`"
             );
         }
     }

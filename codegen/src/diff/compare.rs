@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::index::{Index, Ty, op_key, parse_type, rename_idents, segment, strip_option};
+use super::index::{Index, op_key, segment};
 use super::{Change, ChangeKind};
 use crate::model::{
-    ApiModel, Body, Field, Operation, Origin, Param, Response, Stream, TypeDef, TypeKind,
+    ApiModel, Body, Field, Operation, Origin, Param, Response, RustType, Stream, TypeDef, TypeKind,
 };
 
 /// Every change from `old` to `new`, sorted: operation-level changes first
@@ -243,7 +243,7 @@ fn match_types(
         }
 
         // Same place.
-        let mut places: Vec<(&str, &str)> = Vec::new();
+        let mut places: Vec<(&RustType, &RustType)> = Vec::new();
         for (o, n) in ops
             .iter()
             .filter_map(|(o, n)| Some((o.as_ref()?, n.as_ref()?)))
@@ -280,7 +280,7 @@ fn match_types(
         }
         for (a, b) in places {
             let mut leaves = Vec::new();
-            parallel_leaves(&parse_type(a), &parse_type(b), &mut leaves);
+            parallel_leaves(a, b, &mut leaves);
             for (x, y) in leaves {
                 let (Some(tx), Some(ty)) = (io.types.get(x.as_str()), in_.types.get(y.as_str()))
                 else {
@@ -303,16 +303,17 @@ fn match_types(
     TypeMatch { pairs, renames }
 }
 
-/// Leaf type names that differ at the same position of two type trees.
-fn parallel_leaves(a: &Ty, b: &Ty, out: &mut Vec<(String, String)>) {
-    let (Ty::Path { name: x, args: xa }, Ty::Path { name: y, args: ya }) = (a, b) else {
+/// Crate type names that differ at the same position of two types.
+fn parallel_leaves(a: &RustType, b: &RustType, out: &mut Vec<(String, String)>) {
+    if let (RustType::Named(x), RustType::Named(y)) = (a, b) {
+        if x != y {
+            out.push((x.clone(), y.clone()));
+        }
         return;
-    };
-    if x != y {
-        out.push((x.clone(), y.clone()));
     }
+    let (xa, ya) = (a.args(), b.args());
     if xa.len() == ya.len() {
-        for (p, q) in xa.iter().zip(ya) {
+        for (p, q) in xa.into_iter().zip(ya) {
             parallel_leaves(p, q, out);
         }
     }
@@ -337,7 +338,7 @@ fn signature(t: &TypeDef, renames: &BTreeMap<String, String>) -> String {
             format!(
                 "{}:{}:{}",
                 f.json_name,
-                rename_idents(&f.rust_type, renames),
+                f.rust_type.renamed(renames),
                 f.required
             )
         })
@@ -351,8 +352,8 @@ fn signature(t: &TypeDef, renames: &BTreeMap<String, String>) -> String {
         fields.join(","),
         values.join(","),
         t.inner
-            .as_deref()
-            .map(|i| rename_idents(i, renames))
+            .as_ref()
+            .map(|i| i.renamed(renames).to_string())
             .unwrap_or_default()
     )
 }
@@ -377,11 +378,12 @@ fn shape(t: &TypeDef) -> String {
         Origin::Operation => "operation",
         Origin::Inline => "inline",
     };
+    let inner = || t.inner.as_ref().map_or("?".into(), ToString::to_string);
     match t.kind {
         TypeKind::Struct => format!("{origin} struct"),
         TypeKind::Enum => format!("{origin} enum"),
-        TypeKind::Newtype => format!("{origin} newtype of {}", t.inner.as_deref().unwrap_or("?")),
-        TypeKind::Alias => format!("{origin} alias of {}", t.inner.as_deref().unwrap_or("?")),
+        TypeKind::Newtype => format!("{origin} newtype of {}", inner()),
+        TypeKind::Alias => format!("{origin} alias of {}", inner()),
     }
 }
 
@@ -390,7 +392,10 @@ fn unwrap_struct<'a>(index: &Index<'a>, t: &'a TypeDef) -> Option<&'a TypeDef> {
     match t.kind {
         TypeKind::Struct => Some(t),
         TypeKind::Newtype | TypeKind::Alias => {
-            let inner = index.types.get(strip_option(t.inner.as_deref()?))?;
+            let RustType::Named(name) = t.inner.as_ref()?.strip_option() else {
+                return None;
+            };
+            let inner = index.types.get(name.as_str())?;
             (inner.kind == TypeKind::Struct).then_some(*inner)
         }
         TypeKind::Enum => None,
@@ -406,12 +411,12 @@ fn kind_name(k: TypeKind) -> &'static str {
     }
 }
 
-fn render_field(f: &Field, ty: &str) -> String {
+fn render_field(f: &Field, ty: &RustType) -> String {
     let required = if f.required { " (required)" } else { "" };
     format!("{}: {ty}{required}", f.rust_name)
 }
 
-fn render_param(p: &Param, ty: &str) -> String {
+fn render_param(p: &Param, ty: &RustType) -> String {
     let mut s = ty.to_string();
     if p.required {
         s.push_str(" (required)");
@@ -422,15 +427,15 @@ fn render_param(p: &Param, ty: &str) -> String {
     s
 }
 
-fn render_body(b: &Body, ty: &str) -> String {
+fn render_body(b: &Body, ty: &RustType) -> String {
     let required = if b.required { " (required)" } else { "" };
     format!("{ty}{required}")
 }
 
 fn render_response(r: &Response, renames: Option<&BTreeMap<String, String>>) -> String {
-    let n = |s: &str| match renames {
-        Some(m) => rename_idents(s, m),
-        None => s.to_string(),
+    let n = |t: &RustType| match renames {
+        Some(m) => t.renamed(m).to_string(),
+        None => t.to_string(),
     };
     let stream = match &r.stream {
         None => String::new(),
@@ -443,12 +448,7 @@ fn render_response(r: &Response, renames: Option<&BTreeMap<String, String>>) -> 
 }
 
 fn location_name(p: &Param) -> String {
-    match p.location {
-        crate::model::ParamLocation::Path => "path",
-        crate::model::ParamLocation::Query => "query",
-        crate::model::ParamLocation::Header => "header",
-    }
-    .to_string()
+    p.location.as_str().to_string()
 }
 
 struct Differ<'x, 'a> {
@@ -471,8 +471,8 @@ impl Differ<'_, '_> {
             .push((c, old.map(str::to_owned), new.map(str::to_owned)));
     }
 
-    fn norm(&self, old_type: &str) -> String {
-        rename_idents(old_type, self.renames)
+    fn norm(&self, old_type: &RustType) -> RustType {
+        old_type.renamed(self.renames)
     }
 
     fn deprecation(
@@ -487,13 +487,9 @@ impl Differ<'_, '_> {
     /// When an operation's body or response type was replaced by another
     /// (not a rename: the old type lives on), the fields of the two structs
     /// compared, as changes of the operation.
-    fn replaced(&mut self, op: &Operation, old_ty: &str, new_ty: &str) {
+    fn replaced(&mut self, op: &Operation, old_ty: &RustType, new_ty: &RustType) {
         let mut leaves = Vec::new();
-        parallel_leaves(
-            &parse_type(&self.norm(old_ty)),
-            &parse_type(new_ty),
-            &mut leaves,
-        );
+        parallel_leaves(&self.norm(old_ty), new_ty, &mut leaves);
         for (x, y) in leaves {
             let old_name = self
                 .renames
@@ -735,15 +731,14 @@ impl Differ<'_, '_> {
             }
             return;
         }
-        if let (Some(a), Some(b)) = (&o.inner, &n.inner) {
-            let a = self.norm(a);
-            if &a != b {
-                let c = Change::new(ChangeKind::TypeChanged, true)
-                    .at(path.clone())
-                    .rust(rust.clone())
-                    .values(o.inner.clone(), Some(b.clone()));
-                self.typed(c, names.0, names.1);
-            }
+        if let (Some(a), Some(b)) = (&o.inner, &n.inner)
+            && &self.norm(a) != b
+        {
+            let c = Change::new(ChangeKind::TypeChanged, true)
+                .at(path.clone())
+                .rust(rust.clone())
+                .values(Some(a.to_string()), Some(b.to_string()));
+            self.typed(c, names.0, names.1);
         }
 
         for v in o.values.iter().filter(|v| !n.values.contains(v)) {
@@ -789,7 +784,7 @@ impl Differ<'_, '_> {
             let same_type = old_ty == g.rust_type && f.rust_name == g.rust_name;
             let kind = if same_type {
                 (f.required != g.required).then_some(ChangeKind::OptionalityChanged)
-            } else if strip_option(&old_ty) == strip_option(&g.rust_type)
+            } else if old_ty.strip_option() == g.rust_type.strip_option()
                 && f.rust_name == g.rust_name
             {
                 Some(ChangeKind::OptionalityChanged)
@@ -803,8 +798,8 @@ impl Differ<'_, '_> {
                     .rust(field_path.clone())
                     .values(values.0, values.1);
                 if kind == ChangeKind::OptionalityChanged {
-                    let now_option = g.rust_type.starts_with("Option<");
-                    let was_option = old_ty.starts_with("Option<");
+                    let now_option = g.rust_type.is_option();
+                    let was_option = old_ty.is_option();
                     c = c.note(
                         match (f.required, g.required, was_option, now_option) {
                             (false, true, _, _) => "became required",

@@ -176,9 +176,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::ApiVersion;
 use crate::emit::{CRATES_DIR, OutputFile};
 use crate::model::ApiModel;
-use crate::version::ApiVersion;
 
 pub use render::{json, markdown, markdown_index};
 
@@ -360,8 +360,8 @@ pub fn diff(old: &ApiModel, new: &ApiModel) -> Report {
         .collect();
     Report {
         schema: SCHEMA.to_string(),
-        from: old.api_version.clone(),
-        to: new.api_version.clone(),
+        from: old.api_version.to_string(),
+        to: new.api_version.to_string(),
         summary: Summary {
             changes: changes.len(),
             breaking,
@@ -373,24 +373,16 @@ pub fn diff(old: &ApiModel, new: &ApiModel) -> Report {
     }
 }
 
-/// Reads a committed `api-model.json` (`{"@generated": …, "model": {…}}`; a
-/// bare model is accepted too).
+/// Reads a committed `api-model.json`.
 pub fn read_model_file(path: &Path) -> Result<ApiModel, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let model = match value.get_mut("model") {
-        Some(m) => m.take(),
-        None => value,
-    };
-    serde_json::from_value(model).map_err(|e| format!("{}: not an API model: {e}", path.display()))
+    docker_engine_api_model::ModelFile::read(path)
+        .map(|f| f.model)
+        .map_err(|e| e.to_string())
 }
 
 /// `crates/docker-engine-api-v1-52/api-model.json`, relative to the root.
 pub fn model_path(version: ApiVersion) -> PathBuf {
-    PathBuf::from(CRATES_DIR)
-        .join(version.crate_name())
-        .join("api-model.json")
+    docker_engine_api_model::model_path(Path::new(CRATES_DIR), version)
 }
 
 /// `crates/CHANGES/1.51-1.52.md`

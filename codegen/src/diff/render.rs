@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::compare::op_order;
 use super::{Change, ChangeKind, Report};
-use crate::version::ApiVersion;
+use crate::ApiVersion;
 
 /// The report as pretty-printed JSON (the schema is in the module docs).
 pub fn json(report: &Report) -> String {

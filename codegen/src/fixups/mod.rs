@@ -1,43 +1,101 @@
-//! Docker-specific normalisation of the OpenAPI 3 document.
+//! Document rules: every Docker-specific rewrite of the OpenAPI 3 document
+//! before progenitor sees it, one named [`Fixup`] each, in a file by its
+//! cause ([`Cause`](crate::rules::Cause)): `upstream_bugs.rs` (the spec is
+//! wrong or silent), `generator_limits.rs` (progenitor, typify or the
+//! converter cannot express it), `policy.rs` (our choices). The code rules
+//! are in [`crate::postprocess`]; both share the frame of [`crate::rules`].
 //!
-//! Every rewrite the Docker specs need before progenitor can turn them into a
-//! client that works against a real daemon lives here, as one named [`Fixup`]
-//! with the upstream quirk it handles. Nothing else in the generator knows
-//! about Docker's quirks (the code-level ones are in [`crate::postprocess`]).
+//! The rules run on the converted document as JSON, in the order of
+//! [`RULES`]. Each returns the locations it changed, which the API model
+//! records; adding a rule is its `Fixup` in the file of its cause and one
+//! line in `RULES`.
 //!
-//! The rules run on the converted document as JSON, in the order of [`RULES`].
-//! Each returns the locations it changed; `cargo xtask regen` prints the counts
-//! and the API model records them, so a rule that stops matching is noticed.
+//! What a rule decides about an operation that later steps need (what a
+//! stream carries, that it can switch protocols) is recorded on the operation
+//! as an extension ([`STREAM_EXTENSION`], [`UPGRADE_EXTENSION`]), which the
+//! code rules and the API model read back: nothing re-derives it.
 
-mod operations;
-mod schemas;
+mod generator_limits;
+mod policy;
+mod responses;
 mod upstream_bugs;
 mod walk;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
-pub use operations::{JSON_LINES_STREAMS, UPGRADE_PROTOCOLS, recorded_stream};
+use crate::Protocol;
+
+pub use generator_limits::UPGRADE_PROTOCOLS;
+pub use upstream_bugs::{JSON_LINES_STREAMS, UPGRADES_NOT_LISTED};
+
+/// A document rule: rewrites the document and returns what it changed.
+pub type Fixup = crate::rules::Rule<fn(&mut Value, &SwaggerFacts) -> Vec<String>>;
+
+/// Every document rule, in the order it runs.
+pub const RULES: &[Fixup] = &[
+    // The wrong swarm types first: every rule below applies to the corrected document.
+    upstream_bugs::TASK_NETWORK_IS_THE_SWARM_NETWORK,
+    upstream_bugs::VERBOSE_NETWORK_INSPECT_HAS_SERVICES,
+    upstream_bugs::SECRET_AND_CONFIG_IDS_ARE_ID,
+    generator_limits::INLINE_SHARED_REQUEST_BODIES,
+    upstream_bugs::EXEC_START_LISTS_NO_UPGRADE,
+    generator_limits::ONE_REQUEST_MEDIA_TYPE,
+    upstream_bugs::LOGS_DECLARE_NO_MEDIA_TYPE,
+    upstream_bugs::STREAMS_ARE_BYTES,
+    generator_limits::ONE_SUCCESS_RESPONSE,
+    upstream_bugs::ERRORS_ARE_TYPED,
+    generator_limits::X_NULLABLE_EVERYWHERE,
+    upstream_bugs::NULL_IS_NOT_AN_ERROR,
+    policy::VALIDATION_IS_DOCUMENTATION,
+    policy::TIMESTAMPS_ARE_STRINGS,
+    policy::ENUMS_OF_VALUES_ARE_OPEN,
+];
+
+/// Runs every rule on `doc`; returns what each changed, by rule name.
+pub fn apply(doc: &mut Value, facts: &SwaggerFacts) -> crate::rules::Applied {
+    RULES
+        .iter()
+        .map(|rule| (rule.name.to_string(), (rule.apply)(doc, facts)))
+        .collect()
+}
 
 /// The operation extension in which the rules record what a streaming
 /// operation's success body carries ([`Stream`]).
 pub const STREAM_EXTENSION: &str = "x-dea-stream";
 
-/// What a byte-stream answer carries, as the rules decided it; the facade
-/// decodes it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Stream {
-    /// One JSON document per line. In the document, `item` names the component
-    /// schema of one line (empty when the spec does not say); in the API model,
-    /// its Rust type (or `serde_json::Value`).
-    JsonLines { item: String },
-    /// stdout/stderr frames (or raw bytes when a TTY is allocated).
-    Multiplexed,
-    /// Opaque bytes (tar archives, `/_ping`'s text).
-    Bytes,
-    /// A switched protocol (`tcp`, `websocket`, `h2c`).
-    Upgrade { protocol: String },
+/// The operation extension in which the rules record that an operation
+/// answering a plain stream can also switch protocols when asked (Docker's
+/// hijack: `Upgrade: tcp`, answered `101`), and to which [`Protocol`].
+pub const UPGRADE_EXTENSION: &str = "x-dea-upgrade";
+
+/// What a byte-stream answer carries, as the rules record it on the
+/// document ([`STREAM_EXTENSION`]): the item of a JSON-lines stream is its
+/// component schema's name (`None` when the spec does not say). The API model
+/// reads it back with the item's Rust type.
+pub type Stream = docker_engine_api_model::Stream<Option<String>>;
+
+/// Records on an operation what its success body carries, as the rules decided
+/// it ([`STREAM_EXTENSION`]); the API model reads it back, nothing re-derives it.
+pub(super) fn record_stream(op: &mut Map<String, Value>, stream: &Stream) {
+    op.insert(
+        STREAM_EXTENSION.into(),
+        serde_json::to_value(stream).expect("a stream kind serialises"),
+    );
+}
+
+/// What the rules recorded about an operation's success body.
+pub fn recorded_stream(op: &Value) -> Option<Stream> {
+    serde_json::from_value(op.get(STREAM_EXTENSION)?.clone()).ok()
+}
+
+/// Records that `op` can also switch to `protocol` when asked.
+pub(super) fn record_upgrade(op: &mut Map<String, Value>, protocol: Protocol) {
+    op.insert(UPGRADE_EXTENSION.into(), json!(protocol.as_str()));
+}
+
+/// The protocol the rules recorded that an operation can switch to when asked.
+pub fn recorded_upgrade(op: &Value) -> Option<Protocol> {
+    op.get(UPGRADE_EXTENSION)?.as_str()?.parse().ok()
 }
 
 /// Facts about the original Swagger 2.0 document that the conversion loses.
@@ -64,50 +122,6 @@ impl SwaggerFacts {
 }
 
 /// The operation objects of a document (Swagger 2.0 or OpenAPI 3).
-pub fn openapi_operations(doc: &Value) -> impl Iterator<Item = &serde_json::Map<String, Value>> {
+pub fn openapi_operations(doc: &Value) -> impl Iterator<Item = &Map<String, Value>> {
     walk::swagger_operations(doc)
-}
-
-/// One named rewrite.
-pub struct Fixup {
-    pub name: &'static str,
-    /// The upstream quirk, in one sentence (shown by `cargo xtask regen --explain`).
-    pub why: &'static str,
-    pub apply: fn(&mut Value, &SwaggerFacts) -> Vec<String>,
-}
-
-/// Every rule, in the order it runs.
-pub const RULES: &[Fixup] = &[
-    // Spec bugs first: every normalisation below applies to the corrected document.
-    upstream_bugs::TASK_NETWORK_IS_THE_SWARM_NETWORK,
-    upstream_bugs::VERBOSE_NETWORK_INSPECT_HAS_SERVICES,
-    upstream_bugs::SECRET_AND_CONFIG_IDS_ARE_ID,
-    operations::INLINE_SHARED_REQUEST_BODIES,
-    operations::ONE_REQUEST_MEDIA_TYPE,
-    operations::LOGS_DECLARE_NO_MEDIA_TYPE,
-    operations::STREAMS_ARE_BYTES,
-    operations::ONE_SUCCESS_RESPONSE,
-    operations::ERRORS_ARE_TYPED,
-    schemas::X_NULLABLE_EVERYWHERE,
-    schemas::NULL_IS_NOT_AN_ERROR,
-    schemas::VALIDATION_IS_DOCUMENTATION,
-    schemas::TIMESTAMPS_ARE_STRINGS,
-];
-
-/// What one rule changed.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Applied {
-    pub rule: &'static str,
-    pub locations: Vec<String>,
-}
-
-/// Runs every rule on `doc`.
-pub fn apply(doc: &mut Value, facts: &SwaggerFacts) -> Vec<Applied> {
-    RULES
-        .iter()
-        .map(|rule| Applied {
-            rule: rule.name,
-            locations: (rule.apply)(doc, facts),
-        })
-        .collect()
 }

@@ -155,6 +155,41 @@ pub mod types {
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl BuildCacheType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Internal => "internal",
+                Self::Frontend => "frontend",
+                Self::SourceLocal => "source.local",
+                Self::SourceGitCheckout => "source.git.checkout",
+                Self::ExecCachemount => "exec.cachemount",
+                Self::Regular => "regular",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for BuildCacheType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for BuildCacheType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "internal" => Self::Internal,
+                    "frontend" => Self::Frontend,
+                    "source.local" => Self::SourceLocal,
+                    "source.git.checkout" => Self::SourceGitCheckout,
+                    "exec.cachemount" => Self::ExecCachemount,
+                    "regular" => Self::Regular,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`BuildInfo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct BuildInfo {
@@ -384,46 +419,10 @@ The maximum allowed size is 1000KB, as defined in [MaxConfigSize](https://pkg.go
     pub struct ContainerChangeResponseItem {
         ///Kind of change
         #[serde(rename = "Kind")]
-        pub kind: ContainerChangeResponseItemKind,
+        pub kind: u8,
         ///Path to file that has changed
         #[serde(rename = "Path")]
         pub path: ::std::string::String,
-    }
-    ///Kind of change
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerChangeResponseItemKind(u8);
-    impl ::std::ops::Deref for ContainerChangeResponseItemKind {
-        type Target = u8;
-        fn deref(&self) -> &u8 {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerChangeResponseItemKind> for u8 {
-        fn from(value: ContainerChangeResponseItemKind) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::TryFrom<u8> for ContainerChangeResponseItemKind {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: u8,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![0_u8, 1_u8, 2_u8].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerChangeResponseItemKind {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(<u8>::deserialize(deserializer)?)
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
     }
     /**Configuration for a container that is portable between hosts.
 
@@ -499,7 +498,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerConfigExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -594,7 +593,7 @@ objects.
         pub volumes: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerConfigVolumesValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         ///The working directory for commands to run in.
@@ -633,112 +632,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ContainerConfigExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerConfigExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerConfigExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerConfigExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerConfigExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerConfigExposedPortsValue {
-        fn default() -> Self {
-            ContainerConfigExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerConfigExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerConfigExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ContainerConfigVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerConfigVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerConfigVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerConfigVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerConfigVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerConfigVolumesValue {
-        fn default() -> Self {
-            ContainerConfigVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerConfigVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerConfigVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///`ContainerCreateBody`
@@ -807,7 +700,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerCreateBodyExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -918,7 +811,7 @@ objects.
         pub volumes: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerCreateBodyVolumesValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         ///The working directory for commands to run in.
@@ -959,112 +852,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ContainerCreateBodyExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerCreateBodyExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerCreateBodyExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerCreateBodyExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerCreateBodyExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerCreateBodyExposedPortsValue {
-        fn default() -> Self {
-            ContainerCreateBodyExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerCreateBodyExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerCreateBodyExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ContainerCreateBodyVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerCreateBodyVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerCreateBodyVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerCreateBodyVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerCreateBodyVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerCreateBodyVolumesValue {
-        fn default() -> Self {
-            ContainerCreateBodyVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerCreateBodyVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerCreateBodyVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///OK response to ContainerCreate operation
@@ -1363,6 +1150,43 @@ Use the `Status` field instead to determine if a container's state is "running".
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ContainerStateInnerStatus {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Created => "created",
+                Self::Running => "running",
+                Self::Paused => "paused",
+                Self::Restarting => "restarting",
+                Self::Removing => "removing",
+                Self::Exited => "exited",
+                Self::Dead => "dead",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ContainerStateInnerStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ContainerStateInnerStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "created" => Self::Created,
+                    "running" => Self::Running,
+                    "paused" => Self::Paused,
+                    "restarting" => Self::Restarting,
+                    "removing" => Self::Removing,
+                    "exited" => Self::Exited,
+                    "dead" => Self::Dead,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`ContainerSummary`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -1865,6 +1689,35 @@ to not change.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ContainerWaitCondition {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::NotRunning => "not-running",
+                Self::NextExit => "next-exit",
+                Self::Removed => "removed",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ContainerWaitCondition {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ContainerWaitCondition {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "not-running" => Self::NotRunning,
+                    "next-exit" => Self::NextExit,
+                    "removed" => Self::Removed,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     impl ::std::default::Default for ContainerWaitCondition {
         fn default() -> Self {
             ContainerWaitCondition::NotRunning
@@ -2118,6 +1971,35 @@ image metadata.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl EndpointPortConfigProtocol {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Tcp => "tcp",
+                Self::Udp => "udp",
+                Self::Sctp => "sctp",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EndpointPortConfigProtocol {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EndpointPortConfigProtocol {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "tcp" => Self::Tcp,
+                    "udp" => Self::Udp,
+                    "sctp" => Self::Sctp,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**The mode in which port is published.
 
 <p><br /></p>
@@ -2147,6 +2029,33 @@ image metadata.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl EndpointPortConfigPublishMode {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Ingress => "ingress",
+                Self::Host => "host",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EndpointPortConfigPublishMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EndpointPortConfigPublishMode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "ingress" => Self::Ingress,
+                    "host" => Self::Host,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///Configuration for a network endpoint.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2286,6 +2195,33 @@ outside. Ports can only be provided if `vip` resolution mode is used.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl EndpointSpecMode {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Vip => "vip",
+                Self::Dnsrr => "dnsrr",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EndpointSpecMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EndpointSpecMode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "vip" => Self::Vip,
+                    "dnsrr" => Self::Dnsrr,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///EngineDescription provides information about an engine.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct EngineDescription {
@@ -2405,6 +2341,33 @@ events are `swarm` scope.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl EventMessageScope {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Local => "local",
+                Self::Swarm => "swarm",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EventMessageScope {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EventMessageScope {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "local" => Self::Local,
+                    "swarm" => Self::Swarm,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///The type of object emitting the event
     #[derive(
         ::serde::Deserialize,
@@ -2443,6 +2406,51 @@ events are `swarm` scope.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl EventMessageType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Builder => "builder",
+                Self::Config => "config",
+                Self::Container => "container",
+                Self::Daemon => "daemon",
+                Self::Image => "image",
+                Self::Network => "network",
+                Self::Node => "node",
+                Self::Plugin => "plugin",
+                Self::Secret => "secret",
+                Self::Service => "service",
+                Self::Volume => "volume",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EventMessageType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EventMessageType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "builder" => Self::Builder,
+                    "config" => Self::Config,
+                    "container" => Self::Container,
+                    "daemon" => Self::Daemon,
+                    "image" => Self::Image,
+                    "network" => Self::Network,
+                    "node" => Self::Node,
+                    "plugin" => Self::Plugin,
+                    "secret" => Self::Secret,
+                    "service" => Self::Service,
+                    "volume" => Self::Volume,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`ExecConfig`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2805,6 +2813,37 @@ forcibly terminated without a graceful shutdown.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl HealthInnerStatus {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::None => "none",
+                Self::Starting => "starting",
+                Self::Healthy => "healthy",
+                Self::Unhealthy => "unhealthy",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for HealthInnerStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for HealthInnerStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "none" => Self::None,
+                    "starting" => Self::Starting,
+                    "healthy" => Self::Healthy,
+                    "unhealthy" => Self::Unhealthy,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**HealthcheckResult stores information about a single run of a healthcheck probe
 */
@@ -3587,6 +3626,37 @@ the form `<container name>[:<ro|rw>]`.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl HostConfigIsolation {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Default => "default",
+                Self::Process => "process",
+                Self::Hyperv => "hyperv",
+                Self::Empty => "",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for HostConfigIsolation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for HostConfigIsolation {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "default" => Self::Default,
+                    "process" => Self::Process,
+                    "hyperv" => Self::Hyperv,
+                    "" => Self::Empty,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///The logging configuration for this container
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct HostConfigLogConfig {
@@ -3635,6 +3705,47 @@ the form `<container name>[:<ro|rw>]`.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl HostConfigLogConfigType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::JsonFile => "json-file",
+                Self::Syslog => "syslog",
+                Self::Journald => "journald",
+                Self::Gelf => "gelf",
+                Self::Fluentd => "fluentd",
+                Self::Awslogs => "awslogs",
+                Self::Splunk => "splunk",
+                Self::Etwlogs => "etwlogs",
+                Self::None => "none",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for HostConfigLogConfigType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for HostConfigLogConfigType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "json-file" => Self::JsonFile,
+                    "syslog" => Self::Syslog,
+                    "journald" => Self::Journald,
+                    "gelf" => Self::Gelf,
+                    "fluentd" => Self::Fluentd,
+                    "awslogs" => Self::Awslogs,
+                    "splunk" => Self::Splunk,
+                    "etwlogs" => Self::Etwlogs,
+                    "none" => Self::None,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`HostConfigUlimitsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct HostConfigUlimitsItem {
@@ -3674,6 +3785,31 @@ the form `<container name>[:<ro|rw>]`.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ImageBuildContentType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::ApplicationXTar => "application/x-tar",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ImageBuildContentType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ImageBuildContentType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "application/x-tar" => Self::ApplicationXTar,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     impl ::std::default::Default for ImageBuildContentType {
         fn default() -> Self {
             ImageBuildContentType::ApplicationXTar
@@ -3699,6 +3835,33 @@ the form `<container name>[:<ro|rw>]`.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ImageBuildVersion {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X1 => "1",
+                Self::X2 => "2",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ImageBuildVersion {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ImageBuildVersion {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "1" => Self::X1,
+                    "2" => Self::X2,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     impl ::std::default::Default for ImageBuildVersion {
         fn default() -> Self {
@@ -3786,7 +3949,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ImageConfigExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -3905,7 +4068,10 @@ objects.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub volumes: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ImageConfigVolumesValue>,
+            ::std::collections::HashMap<
+                ::std::string::String,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         ///The working directory for commands to run in.
         #[serde(
@@ -3943,112 +4109,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ImageConfigExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ImageConfigExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ImageConfigExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ImageConfigExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ImageConfigExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ImageConfigExposedPortsValue {
-        fn default() -> Self {
-            ImageConfigExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ImageConfigExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ImageConfigExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ImageConfigVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ImageConfigVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ImageConfigVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ImageConfigVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ImageConfigVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ImageConfigVolumesValue {
-        fn default() -> Self {
-            ImageConfigVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ImageConfigVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ImageConfigVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///`ImageDeleteResponseItem`
@@ -4561,6 +4621,41 @@ unknown CAs) communication.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl LocalNodeState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Empty => "",
+                Self::Inactive => "inactive",
+                Self::Pending => "pending",
+                Self::Active => "active",
+                Self::Error => "error",
+                Self::Locked => "locked",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for LocalNodeState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for LocalNodeState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "" => Self::Empty,
+                    "inactive" => Self::Inactive,
+                    "pending" => Self::Pending,
+                    "active" => Self::Active,
+                    "error" => Self::Error,
+                    "locked" => Self::Locked,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     impl ::std::default::Default for LocalNodeState {
         fn default() -> Self {
             LocalNodeState::Empty
@@ -4732,6 +4827,41 @@ For `Type=npipe`, the pipe must exist prior to creating the container.*/
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl MountBindOptionsPropagation {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Private => "private",
+                Self::Rprivate => "rprivate",
+                Self::Shared => "shared",
+                Self::Rshared => "rshared",
+                Self::Slave => "slave",
+                Self::Rslave => "rslave",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for MountBindOptionsPropagation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for MountBindOptionsPropagation {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "private" => Self::Private,
+                    "rprivate" => Self::Rprivate,
+                    "shared" => Self::Shared,
+                    "rshared" => Self::Rshared,
+                    "slave" => Self::Slave,
+                    "rslave" => Self::Rslave,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**MountPoint represents a mount point configuration inside the container.
 This is used for reporting the mountpoints in use by a container.
 */
@@ -4844,6 +4974,37 @@ the decimal representation of the octal value (e.g. 493).
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl MountType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Bind => "bind",
+                Self::Npipe => "npipe",
+                Self::Tmpfs => "tmpfs",
+                Self::Volume => "volume",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for MountType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for MountType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "bind" => Self::Bind,
+                    "npipe" => Self::Npipe,
+                    "tmpfs" => Self::Tmpfs,
+                    "volume" => Self::Volume,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///Optional configuration for the `volume` type.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -5510,6 +5671,35 @@ agent.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl NodeSpecAvailability {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Active => "active",
+                Self::Pause => "pause",
+                Self::Drain => "drain",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for NodeSpecAvailability {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for NodeSpecAvailability {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "active" => Self::Active,
+                    "pause" => Self::Pause,
+                    "drain" => Self::Drain,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///Role of the node.
     #[derive(
         ::serde::Deserialize,
@@ -5530,6 +5720,33 @@ agent.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl NodeSpecRole {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Worker => "worker",
+                Self::Manager => "manager",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for NodeSpecRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for NodeSpecRole {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "worker" => Self::Worker,
+                    "manager" => Self::Manager,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///NodeState represents the state of a node.
     #[derive(
@@ -5555,6 +5772,37 @@ agent.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl NodeState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Unknown => "unknown",
+                Self::Down => "down",
+                Self::Ready => "ready",
+                Self::Disconnected => "disconnected",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for NodeState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for NodeState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "unknown" => Self::Unknown,
+                    "down" => Self::Down,
+                    "ready" => Self::Ready,
+                    "disconnected" => Self::Disconnected,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**NodeStatus represents the status of a node.
 
@@ -5804,6 +6052,33 @@ specify ARMv7 when architecture is `arm`.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl PluginConfigInterfaceProtocolScheme {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Empty => "",
+                Self::MobyPluginsHttpV1 => "moby.plugins.http/v1",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for PluginConfigInterfaceProtocolScheme {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for PluginConfigInterfaceProtocolScheme {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "" => Self::Empty,
+                    "moby.plugins.http/v1" => Self::MobyPluginsHttpV1,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`PluginConfigLinux`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -6090,6 +6365,35 @@ are added to the mapping table.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl PortType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Tcp => "tcp",
+                Self::Udp => "udp",
+                Self::Sctp => "sctp",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for PortType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for PortType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "tcp" => Self::Tcp,
+                    "udp" => Self::Udp,
+                    "sctp" => Self::Sctp,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`ProcessConfig`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ProcessConfig {
@@ -6149,6 +6453,35 @@ are added to the mapping table.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl Reachability {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Unknown => "unknown",
+                Self::Unreachable => "unreachable",
+                Self::Reachable => "reachable",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for Reachability {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for Reachability {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "unknown" => Self::Unknown,
+                    "unreachable" => Self::Unreachable,
+                    "reachable" => Self::Reachable,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**RegistryServiceConfig stores daemon registry services configuration.
 */
@@ -6663,6 +6996,39 @@ added before each restart to prevent flooding the server.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl RestartPolicyName {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Empty => "",
+                Self::No => "no",
+                Self::Always => "always",
+                Self::UnlessStopped => "unless-stopped",
+                Self::OnFailure => "on-failure",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for RestartPolicyName {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for RestartPolicyName {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "" => Self::Empty,
+                    "no" => Self::No,
+                    "always" => Self::Always,
+                    "unless-stopped" => Self::UnlessStopped,
+                    "on-failure" => Self::OnFailure,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**Runtime describes an [OCI compliant](https://github.com/opencontainers/runtime-spec)
 runtime.
 
@@ -7010,6 +7376,33 @@ running during the rollback.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ServiceSpecRollbackConfigFailureAction {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Continue => "continue",
+                Self::Pause => "pause",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceSpecRollbackConfigFailureAction {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceSpecRollbackConfigFailureAction {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "continue" => Self::Continue,
+                    "pause" => Self::Pause,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**The order of operations when rolling back a task. Either the old
 task is shut down before the new task is started, or the new task
 is started before the old task is shut down.
@@ -7033,6 +7426,33 @@ is started before the old task is shut down.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ServiceSpecRollbackConfigOrder {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::StopFirst => "stop-first",
+                Self::StartFirst => "start-first",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceSpecRollbackConfigOrder {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceSpecRollbackConfigOrder {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "stop-first" => Self::StopFirst,
+                    "start-first" => Self::StartFirst,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///Specification for the update strategy of the service.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -7123,6 +7543,35 @@ during the update.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ServiceSpecUpdateConfigFailureAction {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Continue => "continue",
+                Self::Pause => "pause",
+                Self::Rollback => "rollback",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceSpecUpdateConfigFailureAction {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceSpecUpdateConfigFailureAction {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "continue" => Self::Continue,
+                    "pause" => Self::Pause,
+                    "rollback" => Self::Rollback,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**The order of operations when rolling out an updated task. Either
 the old task is shut down before the new task is started, or the
 new task is started before the old task is shut down.
@@ -7147,6 +7596,33 @@ new task is started before the old task is shut down.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ServiceSpecUpdateConfigOrder {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::StopFirst => "stop-first",
+                Self::StartFirst => "start-first",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceSpecUpdateConfigOrder {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceSpecUpdateConfigOrder {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "stop-first" => Self::StopFirst,
+                    "start-first" => Self::StartFirst,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`ServiceUpdateRegistryAuthFrom`
     #[derive(
         ::serde::Deserialize,
@@ -7167,6 +7643,33 @@ new task is started before the old task is shut down.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ServiceUpdateRegistryAuthFrom {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Spec => "spec",
+                Self::PreviousSpec => "previous-spec",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceUpdateRegistryAuthFrom {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceUpdateRegistryAuthFrom {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "spec" => Self::Spec,
+                    "previous-spec" => Self::PreviousSpec,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     impl ::std::default::Default for ServiceUpdateRegistryAuthFrom {
         fn default() -> Self {
@@ -7229,6 +7732,35 @@ new task is started before the old task is shut down.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ServiceUpdateStatusState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Updating => "updating",
+                Self::Paused => "paused",
+                Self::Completed => "completed",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceUpdateStatusState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceUpdateStatusState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "updating" => Self::Updating,
+                    "paused" => Self::Paused,
+                    "completed" => Self::Completed,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`Swarm`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -7807,6 +8339,31 @@ only `cfssl` is supported).
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl SwarmSpecCaConfigExternalCAsItemProtocol {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Cfssl => "cfssl",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SwarmSpecCaConfigExternalCAsItemProtocol {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SwarmSpecCaConfigExternalCAsItemProtocol {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "cfssl" => Self::Cfssl,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///Dispatcher configuration.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -8603,6 +9160,35 @@ These messages can be printed by the client as information to the user.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl SystemInfoCgroupDriver {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Cgroupfs => "cgroupfs",
+                Self::Systemd => "systemd",
+                Self::None => "none",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SystemInfoCgroupDriver {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SystemInfoCgroupDriver {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "cgroupfs" => Self::Cgroupfs,
+                    "systemd" => Self::Systemd,
+                    "none" => Self::None,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**Represents the isolation technology to use as a default for containers.
 The supported values are platform-specific.
 
@@ -8634,6 +9220,37 @@ This option is currently not used on other platforms.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl SystemInfoIsolation {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Default => "default",
+                Self::Hyperv => "hyperv",
+                Self::Process => "process",
+                Self::Empty => "",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SystemInfoIsolation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SystemInfoIsolation {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "default" => Self::Default,
+                    "hyperv" => Self::Hyperv,
+                    "process" => Self::Process,
+                    "" => Self::Empty,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**Response of Engine API: GET "/version"
 */
@@ -9226,6 +9843,37 @@ file (`resolv.conf`).
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl TaskSpecContainerSpecIsolation {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Default => "default",
+                Self::Process => "process",
+                Self::Hyperv => "hyperv",
+                Self::Empty => "",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TaskSpecContainerSpecIsolation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskSpecContainerSpecIsolation {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "default" => Self::Default,
+                    "process" => Self::Process,
+                    "hyperv" => Self::Hyperv,
+                    "" => Self::Empty,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///Security options for the container
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct TaskSpecContainerSpecPrivileges {
@@ -9602,6 +10250,35 @@ created as part of this service.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl TaskSpecRestartPolicyCondition {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::None => "none",
+                Self::OnFailure => "on-failure",
+                Self::Any => "any",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TaskSpecRestartPolicyCondition {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskSpecRestartPolicyCondition {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "none" => Self::None,
+                    "on-failure" => Self::OnFailure,
+                    "any" => Self::Any,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`TaskState`
     #[derive(
         ::serde::Deserialize,
@@ -9648,6 +10325,59 @@ created as part of this service.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl TaskState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::New => "new",
+                Self::Allocated => "allocated",
+                Self::Pending => "pending",
+                Self::Assigned => "assigned",
+                Self::Accepted => "accepted",
+                Self::Preparing => "preparing",
+                Self::Ready => "ready",
+                Self::Starting => "starting",
+                Self::Running => "running",
+                Self::Complete => "complete",
+                Self::Shutdown => "shutdown",
+                Self::Failed => "failed",
+                Self::Rejected => "rejected",
+                Self::Remove => "remove",
+                Self::Orphaned => "orphaned",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TaskState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "new" => Self::New,
+                    "allocated" => Self::Allocated,
+                    "pending" => Self::Pending,
+                    "assigned" => Self::Assigned,
+                    "accepted" => Self::Accepted,
+                    "preparing" => Self::Preparing,
+                    "ready" => Self::Ready,
+                    "starting" => Self::Starting,
+                    "running" => Self::Running,
+                    "complete" => Self::Complete,
+                    "shutdown" => Self::Shutdown,
+                    "failed" => Self::Failed,
+                    "rejected" => Self::Rejected,
+                    "remove" => Self::Remove,
+                    "orphaned" => Self::Orphaned,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`TaskStatus`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -9900,6 +10630,33 @@ or `local` for machine level.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl VolumeScope {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Local => "local",
+                Self::Global => "global",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for VolumeScope {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for VolumeScope {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "local" => Self::Local,
+                    "global" => Self::Global,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     impl ::std::default::Default for VolumeScope {
         fn default() -> Self {
@@ -10186,1114 +10943,6 @@ is set to `-1` ("not available")
             fn from(value: String) -> Self {
                 Self(value.into())
             }
-        }
-    }
-    impl BuildCacheType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Internal => "internal",
-                Self::Frontend => "frontend",
-                Self::SourceLocal => "source.local",
-                Self::SourceGitCheckout => "source.git.checkout",
-                Self::ExecCachemount => "exec.cachemount",
-                Self::Regular => "regular",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for BuildCacheType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for BuildCacheType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "internal" => Self::Internal,
-                    "frontend" => Self::Frontend,
-                    "source.local" => Self::SourceLocal,
-                    "source.git.checkout" => Self::SourceGitCheckout,
-                    "exec.cachemount" => Self::ExecCachemount,
-                    "regular" => Self::Regular,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ContainerStateInnerStatus {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Created => "created",
-                Self::Running => "running",
-                Self::Paused => "paused",
-                Self::Restarting => "restarting",
-                Self::Removing => "removing",
-                Self::Exited => "exited",
-                Self::Dead => "dead",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ContainerStateInnerStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ContainerStateInnerStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "created" => Self::Created,
-                    "running" => Self::Running,
-                    "paused" => Self::Paused,
-                    "restarting" => Self::Restarting,
-                    "removing" => Self::Removing,
-                    "exited" => Self::Exited,
-                    "dead" => Self::Dead,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ContainerWaitCondition {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::NotRunning => "not-running",
-                Self::NextExit => "next-exit",
-                Self::Removed => "removed",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ContainerWaitCondition {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ContainerWaitCondition {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "not-running" => Self::NotRunning,
-                    "next-exit" => Self::NextExit,
-                    "removed" => Self::Removed,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EndpointPortConfigProtocol {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Tcp => "tcp",
-                Self::Udp => "udp",
-                Self::Sctp => "sctp",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EndpointPortConfigProtocol {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EndpointPortConfigProtocol {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "tcp" => Self::Tcp,
-                    "udp" => Self::Udp,
-                    "sctp" => Self::Sctp,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EndpointPortConfigPublishMode {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Ingress => "ingress",
-                Self::Host => "host",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EndpointPortConfigPublishMode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EndpointPortConfigPublishMode {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "ingress" => Self::Ingress,
-                    "host" => Self::Host,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EndpointSpecMode {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Vip => "vip",
-                Self::Dnsrr => "dnsrr",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EndpointSpecMode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EndpointSpecMode {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "vip" => Self::Vip,
-                    "dnsrr" => Self::Dnsrr,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EventMessageScope {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Local => "local",
-                Self::Swarm => "swarm",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EventMessageScope {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EventMessageScope {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "local" => Self::Local,
-                    "swarm" => Self::Swarm,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EventMessageType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Builder => "builder",
-                Self::Config => "config",
-                Self::Container => "container",
-                Self::Daemon => "daemon",
-                Self::Image => "image",
-                Self::Network => "network",
-                Self::Node => "node",
-                Self::Plugin => "plugin",
-                Self::Secret => "secret",
-                Self::Service => "service",
-                Self::Volume => "volume",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EventMessageType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EventMessageType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "builder" => Self::Builder,
-                    "config" => Self::Config,
-                    "container" => Self::Container,
-                    "daemon" => Self::Daemon,
-                    "image" => Self::Image,
-                    "network" => Self::Network,
-                    "node" => Self::Node,
-                    "plugin" => Self::Plugin,
-                    "secret" => Self::Secret,
-                    "service" => Self::Service,
-                    "volume" => Self::Volume,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl HealthInnerStatus {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::None => "none",
-                Self::Starting => "starting",
-                Self::Healthy => "healthy",
-                Self::Unhealthy => "unhealthy",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for HealthInnerStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for HealthInnerStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "none" => Self::None,
-                    "starting" => Self::Starting,
-                    "healthy" => Self::Healthy,
-                    "unhealthy" => Self::Unhealthy,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl HostConfigIsolation {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Default => "default",
-                Self::Process => "process",
-                Self::Hyperv => "hyperv",
-                Self::Empty => "",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for HostConfigIsolation {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for HostConfigIsolation {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "default" => Self::Default,
-                    "process" => Self::Process,
-                    "hyperv" => Self::Hyperv,
-                    "" => Self::Empty,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl HostConfigLogConfigType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::JsonFile => "json-file",
-                Self::Syslog => "syslog",
-                Self::Journald => "journald",
-                Self::Gelf => "gelf",
-                Self::Fluentd => "fluentd",
-                Self::Awslogs => "awslogs",
-                Self::Splunk => "splunk",
-                Self::Etwlogs => "etwlogs",
-                Self::None => "none",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for HostConfigLogConfigType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for HostConfigLogConfigType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "json-file" => Self::JsonFile,
-                    "syslog" => Self::Syslog,
-                    "journald" => Self::Journald,
-                    "gelf" => Self::Gelf,
-                    "fluentd" => Self::Fluentd,
-                    "awslogs" => Self::Awslogs,
-                    "splunk" => Self::Splunk,
-                    "etwlogs" => Self::Etwlogs,
-                    "none" => Self::None,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ImageBuildContentType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::ApplicationXTar => "application/x-tar",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ImageBuildContentType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ImageBuildContentType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "application/x-tar" => Self::ApplicationXTar,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ImageBuildVersion {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::X1 => "1",
-                Self::X2 => "2",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ImageBuildVersion {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ImageBuildVersion {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "1" => Self::X1,
-                    "2" => Self::X2,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl LocalNodeState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Empty => "",
-                Self::Inactive => "inactive",
-                Self::Pending => "pending",
-                Self::Active => "active",
-                Self::Error => "error",
-                Self::Locked => "locked",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for LocalNodeState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for LocalNodeState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "" => Self::Empty,
-                    "inactive" => Self::Inactive,
-                    "pending" => Self::Pending,
-                    "active" => Self::Active,
-                    "error" => Self::Error,
-                    "locked" => Self::Locked,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl MountBindOptionsPropagation {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Private => "private",
-                Self::Rprivate => "rprivate",
-                Self::Shared => "shared",
-                Self::Rshared => "rshared",
-                Self::Slave => "slave",
-                Self::Rslave => "rslave",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for MountBindOptionsPropagation {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for MountBindOptionsPropagation {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "private" => Self::Private,
-                    "rprivate" => Self::Rprivate,
-                    "shared" => Self::Shared,
-                    "rshared" => Self::Rshared,
-                    "slave" => Self::Slave,
-                    "rslave" => Self::Rslave,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl MountType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Bind => "bind",
-                Self::Npipe => "npipe",
-                Self::Tmpfs => "tmpfs",
-                Self::Volume => "volume",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for MountType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for MountType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "bind" => Self::Bind,
-                    "npipe" => Self::Npipe,
-                    "tmpfs" => Self::Tmpfs,
-                    "volume" => Self::Volume,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl NodeSpecAvailability {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Active => "active",
-                Self::Pause => "pause",
-                Self::Drain => "drain",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for NodeSpecAvailability {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for NodeSpecAvailability {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "active" => Self::Active,
-                    "pause" => Self::Pause,
-                    "drain" => Self::Drain,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl NodeSpecRole {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Worker => "worker",
-                Self::Manager => "manager",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for NodeSpecRole {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for NodeSpecRole {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "worker" => Self::Worker,
-                    "manager" => Self::Manager,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl NodeState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Unknown => "unknown",
-                Self::Down => "down",
-                Self::Ready => "ready",
-                Self::Disconnected => "disconnected",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for NodeState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for NodeState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "unknown" => Self::Unknown,
-                    "down" => Self::Down,
-                    "ready" => Self::Ready,
-                    "disconnected" => Self::Disconnected,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl PluginConfigInterfaceProtocolScheme {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Empty => "",
-                Self::MobyPluginsHttpV1 => "moby.plugins.http/v1",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for PluginConfigInterfaceProtocolScheme {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for PluginConfigInterfaceProtocolScheme {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "" => Self::Empty,
-                    "moby.plugins.http/v1" => Self::MobyPluginsHttpV1,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl PortType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Tcp => "tcp",
-                Self::Udp => "udp",
-                Self::Sctp => "sctp",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for PortType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for PortType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "tcp" => Self::Tcp,
-                    "udp" => Self::Udp,
-                    "sctp" => Self::Sctp,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl Reachability {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Unknown => "unknown",
-                Self::Unreachable => "unreachable",
-                Self::Reachable => "reachable",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for Reachability {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for Reachability {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "unknown" => Self::Unknown,
-                    "unreachable" => Self::Unreachable,
-                    "reachable" => Self::Reachable,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl RestartPolicyName {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Empty => "",
-                Self::No => "no",
-                Self::Always => "always",
-                Self::UnlessStopped => "unless-stopped",
-                Self::OnFailure => "on-failure",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for RestartPolicyName {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for RestartPolicyName {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "" => Self::Empty,
-                    "no" => Self::No,
-                    "always" => Self::Always,
-                    "unless-stopped" => Self::UnlessStopped,
-                    "on-failure" => Self::OnFailure,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceSpecRollbackConfigFailureAction {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Continue => "continue",
-                Self::Pause => "pause",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceSpecRollbackConfigFailureAction {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceSpecRollbackConfigFailureAction {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "continue" => Self::Continue,
-                    "pause" => Self::Pause,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceSpecRollbackConfigOrder {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::StopFirst => "stop-first",
-                Self::StartFirst => "start-first",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceSpecRollbackConfigOrder {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceSpecRollbackConfigOrder {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "stop-first" => Self::StopFirst,
-                    "start-first" => Self::StartFirst,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceSpecUpdateConfigFailureAction {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Continue => "continue",
-                Self::Pause => "pause",
-                Self::Rollback => "rollback",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceSpecUpdateConfigFailureAction {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceSpecUpdateConfigFailureAction {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "continue" => Self::Continue,
-                    "pause" => Self::Pause,
-                    "rollback" => Self::Rollback,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceSpecUpdateConfigOrder {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::StopFirst => "stop-first",
-                Self::StartFirst => "start-first",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceSpecUpdateConfigOrder {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceSpecUpdateConfigOrder {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "stop-first" => Self::StopFirst,
-                    "start-first" => Self::StartFirst,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceUpdateRegistryAuthFrom {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Spec => "spec",
-                Self::PreviousSpec => "previous-spec",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceUpdateRegistryAuthFrom {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceUpdateRegistryAuthFrom {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "spec" => Self::Spec,
-                    "previous-spec" => Self::PreviousSpec,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceUpdateStatusState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Updating => "updating",
-                Self::Paused => "paused",
-                Self::Completed => "completed",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceUpdateStatusState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceUpdateStatusState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "updating" => Self::Updating,
-                    "paused" => Self::Paused,
-                    "completed" => Self::Completed,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl SwarmSpecCaConfigExternalCAsItemProtocol {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Cfssl => "cfssl",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for SwarmSpecCaConfigExternalCAsItemProtocol {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for SwarmSpecCaConfigExternalCAsItemProtocol {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "cfssl" => Self::Cfssl,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl SystemInfoCgroupDriver {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Cgroupfs => "cgroupfs",
-                Self::Systemd => "systemd",
-                Self::None => "none",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for SystemInfoCgroupDriver {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for SystemInfoCgroupDriver {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "cgroupfs" => Self::Cgroupfs,
-                    "systemd" => Self::Systemd,
-                    "none" => Self::None,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl SystemInfoIsolation {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Default => "default",
-                Self::Hyperv => "hyperv",
-                Self::Process => "process",
-                Self::Empty => "",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for SystemInfoIsolation {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for SystemInfoIsolation {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "default" => Self::Default,
-                    "hyperv" => Self::Hyperv,
-                    "process" => Self::Process,
-                    "" => Self::Empty,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl TaskSpecContainerSpecIsolation {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Default => "default",
-                Self::Process => "process",
-                Self::Hyperv => "hyperv",
-                Self::Empty => "",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for TaskSpecContainerSpecIsolation {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for TaskSpecContainerSpecIsolation {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "default" => Self::Default,
-                    "process" => Self::Process,
-                    "hyperv" => Self::Hyperv,
-                    "" => Self::Empty,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl TaskSpecRestartPolicyCondition {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::None => "none",
-                Self::OnFailure => "on-failure",
-                Self::Any => "any",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for TaskSpecRestartPolicyCondition {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for TaskSpecRestartPolicyCondition {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "none" => Self::None,
-                    "on-failure" => Self::OnFailure,
-                    "any" => Self::Any,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl TaskState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::New => "new",
-                Self::Allocated => "allocated",
-                Self::Pending => "pending",
-                Self::Assigned => "assigned",
-                Self::Accepted => "accepted",
-                Self::Preparing => "preparing",
-                Self::Ready => "ready",
-                Self::Starting => "starting",
-                Self::Running => "running",
-                Self::Complete => "complete",
-                Self::Shutdown => "shutdown",
-                Self::Failed => "failed",
-                Self::Rejected => "rejected",
-                Self::Remove => "remove",
-                Self::Orphaned => "orphaned",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for TaskState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for TaskState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "new" => Self::New,
-                    "allocated" => Self::Allocated,
-                    "pending" => Self::Pending,
-                    "assigned" => Self::Assigned,
-                    "accepted" => Self::Accepted,
-                    "preparing" => Self::Preparing,
-                    "ready" => Self::Ready,
-                    "starting" => Self::Starting,
-                    "running" => Self::Running,
-                    "complete" => Self::Complete,
-                    "shutdown" => Self::Shutdown,
-                    "failed" => Self::Failed,
-                    "rejected" => Self::Rejected,
-                    "remove" => Self::Remove,
-                    "orphaned" => Self::Orphaned,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl VolumeScope {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Local => "local",
-                Self::Global => "global",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for VolumeScope {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for VolumeScope {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "local" => Self::Local,
-                    "global" => Self::Global,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
         }
     }
 }
@@ -14123,8 +13772,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -14212,8 +13867,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -14292,8 +13953,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -14375,8 +14042,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_top",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -14546,8 +14219,14 @@ pub mod builder {
                 operation_id: "container_logs",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -14613,8 +14292,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_changes",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -14669,8 +14354,14 @@ pub mod builder {
                 operation_id: "container_export",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -14743,8 +14434,14 @@ pub mod builder {
                 operation_id: "container_stats",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -14833,8 +14530,14 @@ pub mod builder {
                 operation_id: "container_resize",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -14914,8 +14617,14 @@ pub mod builder {
                 operation_id: "container_start",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -14992,8 +14701,14 @@ pub mod builder {
                 operation_id: "container_stop",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -15071,8 +14786,14 @@ pub mod builder {
                 operation_id: "container_restart",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -15152,8 +14873,14 @@ pub mod builder {
                 operation_id: "container_kill",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -15241,8 +14968,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_update",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -15321,8 +15054,14 @@ pub mod builder {
                 operation_id: "container_rename",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -15385,8 +15124,14 @@ pub mod builder {
                 operation_id: "container_pause",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -15450,8 +15195,14 @@ pub mod builder {
                 operation_id: "container_unpause",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -15558,10 +15309,13 @@ pub mod builder {
                 .map_err(|_| "conversion to `bool` for stream failed".to_string());
             self
         }
-        ///Sends a `POST` request to `/containers/{id}/attach`
-        pub async fn send(
+        /// The request `send` and `upgrade` share.
+        fn request(
             self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, id, detach_keys, logs, stderr, stdin, stdout, stream } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let detach_keys = detach_keys.map_err(Error::InvalidRequest)?;
@@ -15593,14 +15347,48 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("stream", &stream))
                 .headers(header_map)
                 .build()?;
+            Ok((client, request))
+        }
+        ///Sends a `POST` request to `/containers/{id}/attach`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+            let (client, request) = self.request()?;
             let info = OperationInfo {
                 operation_id: "container_attach",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
+        }
+        /// Sends the request asking the daemon to switch the connection to `tcp` (`Connection: Upgrade`, answered `101`): the connection then carries input one way and output the other.
+        pub async fn upgrade(
+            self,
+        ) -> Result<ResponseValue<::reqwest::Upgraded>, Error<types::ErrorResponse>> {
+            let (client, request) = self.request()?;
+            let info = OperationInfo {
+                operation_id: "container_attach",
+            };
+            ::docker_engine_api_runtime::read_upgrade(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Upgrade(
+                                ::docker_engine_api_runtime::Protocol::Tcp,
+                            ),
+                        )
+                        .await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_attach_websocket`]
@@ -15702,7 +15490,17 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_attach_websocket",
             };
-            ResponseValue::upgrade(super::exchange(client, request, &info, true).await?)
+            ::docker_engine_api_runtime::read_upgrade(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Upgrade(
+                                ::docker_engine_api_runtime::Protocol::Websocket,
+                            ),
+                        )
+                        .await?,
+                )
                 .await
         }
     }
@@ -15783,8 +15581,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_wait",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -15889,8 +15693,14 @@ pub mod builder {
                 operation_id: "container_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -15966,8 +15776,14 @@ pub mod builder {
                 operation_id: "container_archive",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -16108,8 +15924,14 @@ pub mod builder {
                 operation_id: "put_container_archive",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -16189,8 +16011,14 @@ pub mod builder {
                 operation_id: "container_archive_info",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -16255,8 +16083,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -16349,8 +16183,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -16871,8 +16711,14 @@ pub mod builder {
                 operation_id: "image_build",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -16967,8 +16813,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "build_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17180,8 +17032,14 @@ pub mod builder {
                 operation_id: "image_create",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -17243,8 +17101,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17309,8 +17173,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_history",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17403,8 +17273,14 @@ pub mod builder {
                 operation_id: "image_push",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -17501,8 +17377,14 @@ pub mod builder {
                 operation_id: "image_tag",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -17595,8 +17477,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_delete",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17691,8 +17579,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_search",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17757,8 +17651,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17825,8 +17725,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_auth",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17869,8 +17775,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_info",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17913,8 +17825,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_version",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17950,8 +17868,14 @@ pub mod builder {
                 operation_id: "system_ping",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -17987,8 +17911,14 @@ pub mod builder {
                 operation_id: "system_ping_head",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18182,8 +18112,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_commit",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -18276,8 +18212,14 @@ pub mod builder {
                 operation_id: "system_events",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18323,8 +18265,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_data_usage",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -18379,8 +18327,14 @@ pub mod builder {
                 operation_id: "image_get",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18439,8 +18393,14 @@ pub mod builder {
                 operation_id: "image_get_all",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18517,8 +18477,14 @@ pub mod builder {
                 operation_id: "image_load",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18599,8 +18565,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_exec",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -18649,10 +18621,13 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/exec/{id}/start`
-        pub async fn send(
+        /// The request `send` and `upgrade` share.
+        fn request(
             self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -18678,14 +18653,48 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
+            Ok((client, request))
+        }
+        ///Sends a `POST` request to `/exec/{id}/start`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+            let (client, request) = self.request()?;
             let info = OperationInfo {
                 operation_id: "exec_start",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
+        }
+        /// Sends the request asking the daemon to switch the connection to `tcp` (`Connection: Upgrade`, answered `101`): the connection then carries input one way and output the other.
+        pub async fn upgrade(
+            self,
+        ) -> Result<ResponseValue<::reqwest::Upgraded>, Error<types::ErrorResponse>> {
+            let (client, request) = self.request()?;
+            let info = OperationInfo {
+                operation_id: "exec_start",
+            };
+            ::docker_engine_api_runtime::read_upgrade(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Upgrade(
+                                ::docker_engine_api_runtime::Protocol::Tcp,
+                            ),
+                        )
+                        .await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::exec_resize`]
@@ -18772,8 +18781,14 @@ pub mod builder {
                 operation_id: "exec_resize",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18838,8 +18853,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "exec_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -18904,8 +18925,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -18973,8 +19000,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19036,8 +19069,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19114,8 +19153,14 @@ pub mod builder {
                 operation_id: "volume_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -19180,8 +19225,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19246,8 +19297,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19340,8 +19397,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19404,8 +19467,14 @@ pub mod builder {
                 operation_id: "network_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -19478,8 +19547,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19568,8 +19643,14 @@ pub mod builder {
                 operation_id: "network_connect",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -19658,8 +19739,14 @@ pub mod builder {
                 operation_id: "network_disconnect",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -19724,8 +19811,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19790,8 +19883,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19855,8 +19954,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_plugin_privileges",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19966,8 +20071,14 @@ pub mod builder {
                 operation_id: "plugin_pull",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20029,8 +20140,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20106,8 +20223,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_delete",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20184,8 +20307,14 @@ pub mod builder {
                 operation_id: "plugin_enable",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20262,8 +20391,14 @@ pub mod builder {
                 operation_id: "plugin_disable",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20373,8 +20508,14 @@ pub mod builder {
                 operation_id: "plugin_upgrade",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20457,8 +20598,14 @@ pub mod builder {
                 operation_id: "plugin_create",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20513,8 +20660,14 @@ pub mod builder {
                 operation_id: "plugin_push",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20593,8 +20746,14 @@ pub mod builder {
                 operation_id: "plugin_set",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20659,8 +20818,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20722,8 +20887,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20800,8 +20971,14 @@ pub mod builder {
                 operation_id: "node_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20894,8 +21071,14 @@ pub mod builder {
                 operation_id: "node_update",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20938,8 +21121,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21007,8 +21196,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_init",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21077,8 +21272,14 @@ pub mod builder {
                 operation_id: "swarm_join",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21138,8 +21339,14 @@ pub mod builder {
                 operation_id: "swarm_leave",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21291,8 +21498,14 @@ pub mod builder {
                 operation_id: "swarm_update",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21338,8 +21551,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_unlockkey",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21408,8 +21627,14 @@ pub mod builder {
                 operation_id: "swarm_unlock",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21474,8 +21699,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21561,8 +21792,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21645,8 +21882,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21709,8 +21952,14 @@ pub mod builder {
                 operation_id: "service_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21873,8 +22122,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_update",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22044,8 +22299,14 @@ pub mod builder {
                 operation_id: "service_logs",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22110,8 +22371,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22173,8 +22440,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22344,8 +22617,14 @@ pub mod builder {
                 operation_id: "task_logs",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22410,8 +22689,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22478,8 +22763,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22541,8 +22832,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22605,8 +22902,14 @@ pub mod builder {
                 operation_id: "secret_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22701,8 +23004,14 @@ pub mod builder {
                 operation_id: "secret_update",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22767,8 +23076,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22835,8 +23150,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22898,8 +23219,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22962,8 +23289,14 @@ pub mod builder {
                 operation_id: "config_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -23058,8 +23391,14 @@ pub mod builder {
                 operation_id: "config_update",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -23125,8 +23464,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "distribution_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -23161,7 +23506,17 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "session",
             };
-            ResponseValue::upgrade(super::exchange(client, request, &info, true).await?)
+            ::docker_engine_api_runtime::read_upgrade(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Upgrade(
+                                ::docker_engine_api_runtime::Protocol::H2c,
+                            ),
+                        )
+                        .await?,
+                )
                 .await
         }
     }
@@ -23170,99 +23525,15 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
-/// The exchange every operation shares (codegen rule `one_exchange`):
-/// runs the client hooks, sends the request, and returns the response
-/// when its status is the operation's success (`101` for a protocol
-/// upgrade, `2xx` otherwise); a `4xx`/`5xx` becomes
-/// `Error::ErrorResponse` with Docker's message.
-async fn exchange(
-    client: &Client,
-    mut request: reqwest::Request,
-    info: &OperationInfo,
-    upgrade: bool,
-) -> Result<reqwest::Response, Error<types::ErrorResponse>> {
-    client.pre(&mut request, info).await?;
-    let result = client.exec(request, info).await;
-    client.post(&result, info).await?;
-    let response = result?;
-    match response.status().as_u16() {
-        101 if upgrade => Ok(response),
-        200..=299 if !upgrade => Ok(response),
-        400..=599 => {
-            Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-        }
-        _ => Err(Error::UnexpectedResponse(response)),
+/// progenitor's default hooks: the runtime's exchange sends the
+/// headers of protocol upgrades itself.
+impl ClientHooks<()> for Client {}
+/// An error answer whose body is not Docker's JSON keeps the daemon's
+/// text as its message.
+impl ::docker_engine_api_runtime::DaemonError for types::ErrorResponse {
+    fn from_message(message: ::std::string::String) -> Self {
+        Self { message }
     }
-}
-/// Sends the headers of a protocol upgrade (Docker's hijacked `tcp`,
-/// `websocket`, `h2c`) on the operations that answer `101`.
-impl ClientHooks<()> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> ::std::result::Result<(), Error<E>> {
-        let protocol = match info.operation_id {
-            "container_attach_websocket" => "websocket",
-            "session" => "h2c",
-            _ => return Ok(()),
-        };
-        let headers = request.headers_mut();
-        headers
-            .insert(
-                ::reqwest::header::CONNECTION,
-                ::reqwest::header::HeaderValue::from_static("Upgrade"),
-            );
-        headers
-            .insert(
-                ::reqwest::header::UPGRADE,
-                ::reqwest::header::HeaderValue::from_static(protocol),
-            );
-        if protocol == "websocket" {
-            headers
-                .insert(
-                    ::reqwest::header::SEC_WEBSOCKET_VERSION,
-                    ::reqwest::header::HeaderValue::from_static("13"),
-                );
-            if let Ok(key) = ::reqwest::header::HeaderValue::from_str(&websocket_key()) {
-                headers.insert(::reqwest::header::SEC_WEBSOCKET_KEY, key);
-            }
-        }
-        Ok(())
-    }
-}
-/// A fresh `Sec-WebSocket-Key`: 16 random bytes, base64. The randomness
-/// comes from std's per-process hash keys, to need no extra crate.
-fn websocket_key() -> String {
-    use ::std::hash::{BuildHasher, Hasher};
-    let mut bytes = [0u8; 16];
-    for chunk in bytes.chunks_mut(8) {
-        let mut hasher = ::std::collections::hash_map::RandomState::new().build_hasher();
-        hasher
-            .write_u128(
-                ::std::time::SystemTime::now()
-                    .duration_since(::std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or_default(),
-            );
-        chunk.copy_from_slice(&hasher.finish().to_le_bytes());
-    }
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(24);
-    for group in bytes.chunks(3) {
-        let n = group
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= group.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 /// The type of one line of each operation that answers a stream of
 /// JSON documents (events, stats, pull/push/build/load progress).

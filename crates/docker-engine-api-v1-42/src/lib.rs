@@ -155,6 +155,41 @@ pub mod types {
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl BuildCacheType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Internal => "internal",
+                Self::Frontend => "frontend",
+                Self::SourceLocal => "source.local",
+                Self::SourceGitCheckout => "source.git.checkout",
+                Self::ExecCachemount => "exec.cachemount",
+                Self::Regular => "regular",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for BuildCacheType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for BuildCacheType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "internal" => Self::Internal,
+                    "frontend" => Self::Frontend,
+                    "source.local" => Self::SourceLocal,
+                    "source.git.checkout" => Self::SourceGitCheckout,
+                    "exec.cachemount" => Self::ExecCachemount,
+                    "regular" => Self::Regular,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`BuildInfo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct BuildInfo {
@@ -453,6 +488,37 @@ plugin when a volume is published.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ClusterVolumePublishStatusItemState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::PendingPublish => "pending-publish",
+                Self::Published => "published",
+                Self::PendingNodeUnpublish => "pending-node-unpublish",
+                Self::PendingControllerUnpublish => "pending-controller-unpublish",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ClusterVolumePublishStatusItemState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ClusterVolumePublishStatusItemState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "pending-publish" => Self::PendingPublish,
+                    "published" => Self::Published,
+                    "pending-node-unpublish" => Self::PendingNodeUnpublish,
+                    "pending-controller-unpublish" => Self::PendingControllerUnpublish,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**Cluster-specific options used to create the volume.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -636,6 +702,35 @@ volume must be accessible from.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ClusterVolumeSpecAccessModeAvailability {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Active => "active",
+                Self::Pause => "pause",
+                Self::Drain => "drain",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ClusterVolumeSpecAccessModeAvailability {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ClusterVolumeSpecAccessModeAvailability {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "active" => Self::Active,
+                    "pause" => Self::Pause,
+                    "drain" => Self::Drain,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**The desired capacity that the volume should be created with. If
 empty, the plugin will decide the capacity.
 */
@@ -681,6 +776,33 @@ indicates an unspecified minimum
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ClusterVolumeSpecAccessModeScope {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Single => "single",
+                Self::Multi => "multi",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ClusterVolumeSpecAccessModeScope {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ClusterVolumeSpecAccessModeScope {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "single" => Self::Single,
+                    "multi" => Self::Multi,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**One cluster volume secret entry. Defines a key-value pair that
 is passed to the plugin.
@@ -733,6 +855,37 @@ at one time.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ClusterVolumeSpecAccessModeSharing {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::None => "none",
+                Self::Readonly => "readonly",
+                Self::Onewriter => "onewriter",
+                Self::All => "all",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ClusterVolumeSpecAccessModeSharing {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ClusterVolumeSpecAccessModeSharing {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "none" => Self::None,
+                    "readonly" => Self::Readonly,
+                    "onewriter" => Self::Onewriter,
+                    "all" => Self::All,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**Commit holds the Git-commit (SHA1) that a binary was built from, as
 reported in the version-string of external tools, such as `containerd`,
@@ -826,46 +979,10 @@ The maximum allowed size is 1000KB, as defined in [MaxConfigSize](https://pkg.go
     pub struct ContainerChangeResponseItem {
         ///Kind of change
         #[serde(rename = "Kind")]
-        pub kind: ContainerChangeResponseItemKind,
+        pub kind: u8,
         ///Path to file that has changed
         #[serde(rename = "Path")]
         pub path: ::std::string::String,
-    }
-    ///Kind of change
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerChangeResponseItemKind(u8);
-    impl ::std::ops::Deref for ContainerChangeResponseItemKind {
-        type Target = u8;
-        fn deref(&self) -> &u8 {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerChangeResponseItemKind> for u8 {
-        fn from(value: ContainerChangeResponseItemKind) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::TryFrom<u8> for ContainerChangeResponseItemKind {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: u8,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![0_u8, 1_u8, 2_u8].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerChangeResponseItemKind {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(<u8>::deserialize(deserializer)?)
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
     }
     /**Configuration for a container that is portable between hosts.
 
@@ -941,7 +1058,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerConfigExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -1036,7 +1153,7 @@ objects.
         pub volumes: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerConfigVolumesValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         ///The working directory for commands to run in.
@@ -1075,112 +1192,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ContainerConfigExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerConfigExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerConfigExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerConfigExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerConfigExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerConfigExposedPortsValue {
-        fn default() -> Self {
-            ContainerConfigExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerConfigExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerConfigExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ContainerConfigVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerConfigVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerConfigVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerConfigVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerConfigVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerConfigVolumesValue {
-        fn default() -> Self {
-            ContainerConfigVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerConfigVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerConfigVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///`ContainerCreateBody`
@@ -1249,7 +1260,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerCreateBodyExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -1360,7 +1371,7 @@ objects.
         pub volumes: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerCreateBodyVolumesValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         ///The working directory for commands to run in.
@@ -1401,112 +1412,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ContainerCreateBodyExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerCreateBodyExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerCreateBodyExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerCreateBodyExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerCreateBodyExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerCreateBodyExposedPortsValue {
-        fn default() -> Self {
-            ContainerCreateBodyExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerCreateBodyExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerCreateBodyExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ContainerCreateBodyVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerCreateBodyVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerCreateBodyVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerCreateBodyVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerCreateBodyVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerCreateBodyVolumesValue {
-        fn default() -> Self {
-            ContainerCreateBodyVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerCreateBodyVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerCreateBodyVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///OK response to ContainerCreate operation
@@ -1805,6 +1710,43 @@ Use the `Status` field instead to determine if a container's state is "running".
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ContainerStateInnerStatus {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Created => "created",
+                Self::Running => "running",
+                Self::Paused => "paused",
+                Self::Restarting => "restarting",
+                Self::Removing => "removing",
+                Self::Exited => "exited",
+                Self::Dead => "dead",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ContainerStateInnerStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ContainerStateInnerStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "created" => Self::Created,
+                    "running" => Self::Running,
+                    "paused" => Self::Paused,
+                    "restarting" => Self::Restarting,
+                    "removing" => Self::Removing,
+                    "exited" => Self::Exited,
+                    "dead" => Self::Dead,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`ContainerSummary`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2305,6 +2247,35 @@ to not change.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ContainerWaitCondition {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::NotRunning => "not-running",
+                Self::NextExit => "next-exit",
+                Self::Removed => "removed",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ContainerWaitCondition {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ContainerWaitCondition {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "not-running" => Self::NotRunning,
+                    "next-exit" => Self::NextExit,
+                    "removed" => Self::Removed,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     impl ::std::default::Default for ContainerWaitCondition {
         fn default() -> Self {
             ContainerWaitCondition::NotRunning
@@ -2558,6 +2529,35 @@ image metadata.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl EndpointPortConfigProtocol {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Tcp => "tcp",
+                Self::Udp => "udp",
+                Self::Sctp => "sctp",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EndpointPortConfigProtocol {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EndpointPortConfigProtocol {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "tcp" => Self::Tcp,
+                    "udp" => Self::Udp,
+                    "sctp" => Self::Sctp,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**The mode in which port is published.
 
 <p><br /></p>
@@ -2587,6 +2587,33 @@ image metadata.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl EndpointPortConfigPublishMode {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Ingress => "ingress",
+                Self::Host => "host",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EndpointPortConfigPublishMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EndpointPortConfigPublishMode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "ingress" => Self::Ingress,
+                    "host" => Self::Host,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///Configuration for a network endpoint.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2726,6 +2753,33 @@ outside. Ports can only be provided if `vip` resolution mode is used.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl EndpointSpecMode {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Vip => "vip",
+                Self::Dnsrr => "dnsrr",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EndpointSpecMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EndpointSpecMode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "vip" => Self::Vip,
+                    "dnsrr" => Self::Dnsrr,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///EngineDescription provides information about an engine.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct EngineDescription {
@@ -2845,6 +2899,33 @@ events are `swarm` scope.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl EventMessageScope {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Local => "local",
+                Self::Swarm => "swarm",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EventMessageScope {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EventMessageScope {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "local" => Self::Local,
+                    "swarm" => Self::Swarm,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///The type of object emitting the event
     #[derive(
         ::serde::Deserialize,
@@ -2883,6 +2964,51 @@ events are `swarm` scope.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl EventMessageType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Builder => "builder",
+                Self::Config => "config",
+                Self::Container => "container",
+                Self::Daemon => "daemon",
+                Self::Image => "image",
+                Self::Network => "network",
+                Self::Node => "node",
+                Self::Plugin => "plugin",
+                Self::Secret => "secret",
+                Self::Service => "service",
+                Self::Volume => "volume",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EventMessageType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EventMessageType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "builder" => Self::Builder,
+                    "config" => Self::Config,
+                    "container" => Self::Container,
+                    "daemon" => Self::Daemon,
+                    "image" => Self::Image,
+                    "network" => Self::Network,
+                    "node" => Self::Node,
+                    "plugin" => Self::Plugin,
+                    "secret" => Self::Secret,
+                    "service" => Self::Service,
+                    "volume" => Self::Volume,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`ExecConfig`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3258,6 +3384,37 @@ forcibly terminated without a graceful shutdown.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl HealthInnerStatus {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::None => "none",
+                Self::Starting => "starting",
+                Self::Healthy => "healthy",
+                Self::Unhealthy => "unhealthy",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for HealthInnerStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for HealthInnerStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "none" => Self::None,
+                    "starting" => Self::Starting,
+                    "healthy" => Self::Healthy,
+                    "unhealthy" => Self::Unhealthy,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**HealthcheckResult stores information about a single run of a healthcheck probe
 */
@@ -4043,6 +4200,33 @@ or `"host"`, depending on daemon version, kernel support and configuration.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl HostConfigCgroupnsMode {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Private => "private",
+                Self::Host => "host",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for HostConfigCgroupnsMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for HostConfigCgroupnsMode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "private" => Self::Private,
+                    "host" => Self::Host,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**Isolation technology of the container. (Windows only)
 */
     #[derive(
@@ -4068,6 +4252,37 @@ or `"host"`, depending on daemon version, kernel support and configuration.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl HostConfigIsolation {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Default => "default",
+                Self::Process => "process",
+                Self::Hyperv => "hyperv",
+                Self::Empty => "",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for HostConfigIsolation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for HostConfigIsolation {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "default" => Self::Default,
+                    "process" => Self::Process,
+                    "hyperv" => Self::Hyperv,
+                    "" => Self::Empty,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///The logging configuration for this container
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -4117,6 +4332,47 @@ or `"host"`, depending on daemon version, kernel support and configuration.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl HostConfigLogConfigType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::JsonFile => "json-file",
+                Self::Syslog => "syslog",
+                Self::Journald => "journald",
+                Self::Gelf => "gelf",
+                Self::Fluentd => "fluentd",
+                Self::Awslogs => "awslogs",
+                Self::Splunk => "splunk",
+                Self::Etwlogs => "etwlogs",
+                Self::None => "none",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for HostConfigLogConfigType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for HostConfigLogConfigType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "json-file" => Self::JsonFile,
+                    "syslog" => Self::Syslog,
+                    "journald" => Self::Journald,
+                    "gelf" => Self::Gelf,
+                    "fluentd" => Self::Fluentd,
+                    "awslogs" => Self::Awslogs,
+                    "splunk" => Self::Splunk,
+                    "etwlogs" => Self::Etwlogs,
+                    "none" => Self::None,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`HostConfigUlimitsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct HostConfigUlimitsItem {
@@ -4156,6 +4412,31 @@ or `"host"`, depending on daemon version, kernel support and configuration.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ImageBuildContentType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::ApplicationXTar => "application/x-tar",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ImageBuildContentType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ImageBuildContentType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "application/x-tar" => Self::ApplicationXTar,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     impl ::std::default::Default for ImageBuildContentType {
         fn default() -> Self {
             ImageBuildContentType::ApplicationXTar
@@ -4181,6 +4462,33 @@ or `"host"`, depending on daemon version, kernel support and configuration.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ImageBuildVersion {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X1 => "1",
+                Self::X2 => "2",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ImageBuildVersion {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ImageBuildVersion {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "1" => Self::X1,
+                    "2" => Self::X2,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     impl ::std::default::Default for ImageBuildVersion {
         fn default() -> Self {
@@ -4268,7 +4576,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ImageConfigExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -4387,7 +4695,10 @@ objects.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub volumes: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ImageConfigVolumesValue>,
+            ::std::collections::HashMap<
+                ::std::string::String,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         ///The working directory for commands to run in.
         #[serde(
@@ -4425,112 +4736,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ImageConfigExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ImageConfigExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ImageConfigExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ImageConfigExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ImageConfigExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ImageConfigExposedPortsValue {
-        fn default() -> Self {
-            ImageConfigExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ImageConfigExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ImageConfigExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ImageConfigVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ImageConfigVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ImageConfigVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ImageConfigVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ImageConfigVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ImageConfigVolumesValue {
-        fn default() -> Self {
-            ImageConfigVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ImageConfigVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ImageConfigVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///`ImageDeleteResponseItem`
@@ -5093,6 +5298,41 @@ unknown CAs) communication.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl LocalNodeState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Empty => "",
+                Self::Inactive => "inactive",
+                Self::Pending => "pending",
+                Self::Active => "active",
+                Self::Error => "error",
+                Self::Locked => "locked",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for LocalNodeState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for LocalNodeState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "" => Self::Empty,
+                    "inactive" => Self::Inactive,
+                    "pending" => Self::Pending,
+                    "active" => Self::Active,
+                    "error" => Self::Error,
+                    "locked" => Self::Locked,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     impl ::std::default::Default for LocalNodeState {
         fn default() -> Self {
             LocalNodeState::Empty
@@ -5273,6 +5513,41 @@ For `Type=npipe`, the pipe must exist prior to creating the container.*/
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl MountBindOptionsPropagation {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Private => "private",
+                Self::Rprivate => "rprivate",
+                Self::Shared => "shared",
+                Self::Rshared => "rshared",
+                Self::Slave => "slave",
+                Self::Rslave => "rslave",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for MountBindOptionsPropagation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for MountBindOptionsPropagation {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "private" => Self::Private,
+                    "rprivate" => Self::Rprivate,
+                    "shared" => Self::Shared,
+                    "rshared" => Self::Rshared,
+                    "slave" => Self::Slave,
+                    "rslave" => Self::Rslave,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**MountPoint represents a mount point configuration inside the container.
 This is used for reporting the mountpoints in use by a container.
 */
@@ -5389,6 +5664,39 @@ the decimal representation of the octal value (e.g. 493).
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl MountType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Bind => "bind",
+                Self::Cluster => "cluster",
+                Self::Npipe => "npipe",
+                Self::Tmpfs => "tmpfs",
+                Self::Volume => "volume",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for MountType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for MountType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "bind" => Self::Bind,
+                    "cluster" => Self::Cluster,
+                    "npipe" => Self::Npipe,
+                    "tmpfs" => Self::Tmpfs,
+                    "volume" => Self::Volume,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///Optional configuration for the `volume` type.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -6140,6 +6448,35 @@ agent.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl NodeSpecAvailability {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Active => "active",
+                Self::Pause => "pause",
+                Self::Drain => "drain",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for NodeSpecAvailability {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for NodeSpecAvailability {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "active" => Self::Active,
+                    "pause" => Self::Pause,
+                    "drain" => Self::Drain,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///Role of the node.
     #[derive(
         ::serde::Deserialize,
@@ -6160,6 +6497,33 @@ agent.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl NodeSpecRole {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Worker => "worker",
+                Self::Manager => "manager",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for NodeSpecRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for NodeSpecRole {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "worker" => Self::Worker,
+                    "manager" => Self::Manager,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///NodeState represents the state of a node.
     #[derive(
@@ -6185,6 +6549,37 @@ agent.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl NodeState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Unknown => "unknown",
+                Self::Down => "down",
+                Self::Ready => "ready",
+                Self::Disconnected => "disconnected",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for NodeState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for NodeState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "unknown" => Self::Unknown,
+                    "down" => Self::Down,
+                    "ready" => Self::Ready,
+                    "disconnected" => Self::Disconnected,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**NodeStatus represents the status of a node.
 
@@ -6445,6 +6840,33 @@ specify ARMv7 when architecture is `arm`.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl PluginConfigInterfaceProtocolScheme {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Empty => "",
+                Self::MobyPluginsHttpV1 => "moby.plugins.http/v1",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for PluginConfigInterfaceProtocolScheme {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for PluginConfigInterfaceProtocolScheme {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "" => Self::Empty,
+                    "moby.plugins.http/v1" => Self::MobyPluginsHttpV1,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`PluginConfigLinux`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -6731,6 +7153,35 @@ are added to the mapping table.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl PortType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Tcp => "tcp",
+                Self::Udp => "udp",
+                Self::Sctp => "sctp",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for PortType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for PortType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "tcp" => Self::Tcp,
+                    "udp" => Self::Udp,
+                    "sctp" => Self::Sctp,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`ProcessConfig`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ProcessConfig {
@@ -6790,6 +7241,35 @@ are added to the mapping table.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl Reachability {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Unknown => "unknown",
+                Self::Unreachable => "unreachable",
+                Self::Reachable => "reachable",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for Reachability {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for Reachability {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "unknown" => Self::Unknown,
+                    "unreachable" => Self::Unreachable,
+                    "reachable" => Self::Reachable,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**RegistryServiceConfig stores daemon registry services configuration.
 */
@@ -7302,6 +7782,39 @@ added before each restart to prevent flooding the server.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl RestartPolicyName {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Empty => "",
+                Self::No => "no",
+                Self::Always => "always",
+                Self::UnlessStopped => "unless-stopped",
+                Self::OnFailure => "on-failure",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for RestartPolicyName {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for RestartPolicyName {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "" => Self::Empty,
+                    "no" => Self::No,
+                    "always" => Self::Always,
+                    "unless-stopped" => Self::UnlessStopped,
+                    "on-failure" => Self::OnFailure,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**Runtime describes an [OCI compliant](https://github.com/opencontainers/runtime-spec)
 runtime.
 
@@ -7769,6 +8282,33 @@ running during the rollback.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ServiceSpecRollbackConfigFailureAction {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Continue => "continue",
+                Self::Pause => "pause",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceSpecRollbackConfigFailureAction {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceSpecRollbackConfigFailureAction {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "continue" => Self::Continue,
+                    "pause" => Self::Pause,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**The order of operations when rolling back a task. Either the old
 task is shut down before the new task is started, or the new task
 is started before the old task is shut down.
@@ -7792,6 +8332,33 @@ is started before the old task is shut down.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ServiceSpecRollbackConfigOrder {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::StopFirst => "stop-first",
+                Self::StartFirst => "start-first",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceSpecRollbackConfigOrder {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceSpecRollbackConfigOrder {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "stop-first" => Self::StopFirst,
+                    "start-first" => Self::StartFirst,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///Specification for the update strategy of the service.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -7882,6 +8449,35 @@ during the update.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ServiceSpecUpdateConfigFailureAction {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Continue => "continue",
+                Self::Pause => "pause",
+                Self::Rollback => "rollback",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceSpecUpdateConfigFailureAction {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceSpecUpdateConfigFailureAction {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "continue" => Self::Continue,
+                    "pause" => Self::Pause,
+                    "rollback" => Self::Rollback,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**The order of operations when rolling out an updated task. Either
 the old task is shut down before the new task is started, or the
 new task is started before the old task is shut down.
@@ -7906,6 +8502,33 @@ new task is started before the old task is shut down.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ServiceSpecUpdateConfigOrder {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::StopFirst => "stop-first",
+                Self::StartFirst => "start-first",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceSpecUpdateConfigOrder {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceSpecUpdateConfigOrder {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "stop-first" => Self::StopFirst,
+                    "start-first" => Self::StartFirst,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`ServiceUpdateRegistryAuthFrom`
     #[derive(
         ::serde::Deserialize,
@@ -7926,6 +8549,33 @@ new task is started before the old task is shut down.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ServiceUpdateRegistryAuthFrom {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Spec => "spec",
+                Self::PreviousSpec => "previous-spec",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceUpdateRegistryAuthFrom {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceUpdateRegistryAuthFrom {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "spec" => Self::Spec,
+                    "previous-spec" => Self::PreviousSpec,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     impl ::std::default::Default for ServiceUpdateRegistryAuthFrom {
         fn default() -> Self {
@@ -7988,6 +8638,35 @@ new task is started before the old task is shut down.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ServiceUpdateStatusState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Updating => "updating",
+                Self::Paused => "paused",
+                Self::Completed => "completed",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceUpdateStatusState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceUpdateStatusState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "updating" => Self::Updating,
+                    "paused" => Self::Paused,
+                    "completed" => Self::Completed,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`Swarm`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -8567,6 +9246,31 @@ only `cfssl` is supported).
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl SwarmSpecCaConfigExternalCAsItemProtocol {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Cfssl => "cfssl",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SwarmSpecCaConfigExternalCAsItemProtocol {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SwarmSpecCaConfigExternalCAsItemProtocol {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "cfssl" => Self::Cfssl,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///Dispatcher configuration.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SwarmSpecDispatcher {
@@ -8764,6 +9468,37 @@ as key/value pairs.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl SystemDataUsageTypeItem {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Container => "container",
+                Self::Image => "image",
+                Self::Volume => "volume",
+                Self::BuildCache => "build-cache",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SystemDataUsageTypeItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SystemDataUsageTypeItem {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "container" => Self::Container,
+                    "image" => Self::Image,
+                    "volume" => Self::Volume,
+                    "build-cache" => Self::BuildCache,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`SystemInfo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -9365,6 +10100,35 @@ These messages can be printed by the client as information to the user.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl SystemInfoCgroupDriver {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Cgroupfs => "cgroupfs",
+                Self::Systemd => "systemd",
+                Self::None => "none",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SystemInfoCgroupDriver {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SystemInfoCgroupDriver {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "cgroupfs" => Self::Cgroupfs,
+                    "systemd" => Self::Systemd,
+                    "none" => Self::None,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**The version of the cgroup.
 */
     #[derive(
@@ -9386,6 +10150,33 @@ These messages can be printed by the client as information to the user.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl SystemInfoCgroupVersion {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X1 => "1",
+                Self::X2 => "2",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SystemInfoCgroupVersion {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SystemInfoCgroupVersion {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "1" => Self::X1,
+                    "2" => Self::X2,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`SystemInfoDefaultAddressPoolsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -9428,6 +10219,37 @@ This option is currently not used on other platforms.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl SystemInfoIsolation {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Default => "default",
+                Self::Hyperv => "hyperv",
+                Self::Process => "process",
+                Self::Empty => "",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SystemInfoIsolation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SystemInfoIsolation {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "default" => Self::Default,
+                    "hyperv" => Self::Hyperv,
+                    "process" => Self::Process,
+                    "" => Self::Empty,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**Response of Engine API: GET "/version"
 */
@@ -10054,6 +10876,37 @@ file (`resolv.conf`).
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl TaskSpecContainerSpecIsolation {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Default => "default",
+                Self::Process => "process",
+                Self::Hyperv => "hyperv",
+                Self::Empty => "",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TaskSpecContainerSpecIsolation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskSpecContainerSpecIsolation {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "default" => Self::Default,
+                    "process" => Self::Process,
+                    "hyperv" => Self::Hyperv,
+                    "" => Self::Empty,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///Security options for the container
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct TaskSpecContainerSpecPrivileges {
@@ -10443,6 +11296,35 @@ created as part of this service.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl TaskSpecRestartPolicyCondition {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::None => "none",
+                Self::OnFailure => "on-failure",
+                Self::Any => "any",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TaskSpecRestartPolicyCondition {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskSpecRestartPolicyCondition {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "none" => Self::None,
+                    "on-failure" => Self::OnFailure,
+                    "any" => Self::Any,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`TaskState`
     #[derive(
         ::serde::Deserialize,
@@ -10489,6 +11371,59 @@ created as part of this service.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl TaskState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::New => "new",
+                Self::Allocated => "allocated",
+                Self::Pending => "pending",
+                Self::Assigned => "assigned",
+                Self::Accepted => "accepted",
+                Self::Preparing => "preparing",
+                Self::Ready => "ready",
+                Self::Starting => "starting",
+                Self::Running => "running",
+                Self::Complete => "complete",
+                Self::Shutdown => "shutdown",
+                Self::Failed => "failed",
+                Self::Rejected => "rejected",
+                Self::Remove => "remove",
+                Self::Orphaned => "orphaned",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TaskState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "new" => Self::New,
+                    "allocated" => Self::Allocated,
+                    "pending" => Self::Pending,
+                    "assigned" => Self::Assigned,
+                    "accepted" => Self::Accepted,
+                    "preparing" => Self::Preparing,
+                    "ready" => Self::Ready,
+                    "starting" => Self::Starting,
+                    "running" => Self::Running,
+                    "complete" => Self::Complete,
+                    "shutdown" => Self::Shutdown,
+                    "failed" => Self::Failed,
+                    "rejected" => Self::Rejected,
+                    "remove" => Self::Remove,
+                    "orphaned" => Self::Orphaned,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`TaskStatus`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -10766,6 +11701,33 @@ or `local` for machine level.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl VolumeScope {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Local => "local",
+                Self::Global => "global",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for VolumeScope {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for VolumeScope {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "local" => Self::Local,
+                    "global" => Self::Global,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     impl ::std::default::Default for VolumeScope {
         fn default() -> Self {
@@ -11110,1319 +12072,6 @@ is set to `-1` ("not available")
             fn from(value: String) -> Self {
                 Self(value.into())
             }
-        }
-    }
-    impl BuildCacheType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Internal => "internal",
-                Self::Frontend => "frontend",
-                Self::SourceLocal => "source.local",
-                Self::SourceGitCheckout => "source.git.checkout",
-                Self::ExecCachemount => "exec.cachemount",
-                Self::Regular => "regular",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for BuildCacheType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for BuildCacheType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "internal" => Self::Internal,
-                    "frontend" => Self::Frontend,
-                    "source.local" => Self::SourceLocal,
-                    "source.git.checkout" => Self::SourceGitCheckout,
-                    "exec.cachemount" => Self::ExecCachemount,
-                    "regular" => Self::Regular,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ClusterVolumePublishStatusItemState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::PendingPublish => "pending-publish",
-                Self::Published => "published",
-                Self::PendingNodeUnpublish => "pending-node-unpublish",
-                Self::PendingControllerUnpublish => "pending-controller-unpublish",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ClusterVolumePublishStatusItemState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ClusterVolumePublishStatusItemState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "pending-publish" => Self::PendingPublish,
-                    "published" => Self::Published,
-                    "pending-node-unpublish" => Self::PendingNodeUnpublish,
-                    "pending-controller-unpublish" => Self::PendingControllerUnpublish,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ClusterVolumeSpecAccessModeAvailability {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Active => "active",
-                Self::Pause => "pause",
-                Self::Drain => "drain",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ClusterVolumeSpecAccessModeAvailability {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ClusterVolumeSpecAccessModeAvailability {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "active" => Self::Active,
-                    "pause" => Self::Pause,
-                    "drain" => Self::Drain,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ClusterVolumeSpecAccessModeScope {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Single => "single",
-                Self::Multi => "multi",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ClusterVolumeSpecAccessModeScope {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ClusterVolumeSpecAccessModeScope {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "single" => Self::Single,
-                    "multi" => Self::Multi,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ClusterVolumeSpecAccessModeSharing {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::None => "none",
-                Self::Readonly => "readonly",
-                Self::Onewriter => "onewriter",
-                Self::All => "all",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ClusterVolumeSpecAccessModeSharing {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ClusterVolumeSpecAccessModeSharing {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "none" => Self::None,
-                    "readonly" => Self::Readonly,
-                    "onewriter" => Self::Onewriter,
-                    "all" => Self::All,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ContainerStateInnerStatus {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Created => "created",
-                Self::Running => "running",
-                Self::Paused => "paused",
-                Self::Restarting => "restarting",
-                Self::Removing => "removing",
-                Self::Exited => "exited",
-                Self::Dead => "dead",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ContainerStateInnerStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ContainerStateInnerStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "created" => Self::Created,
-                    "running" => Self::Running,
-                    "paused" => Self::Paused,
-                    "restarting" => Self::Restarting,
-                    "removing" => Self::Removing,
-                    "exited" => Self::Exited,
-                    "dead" => Self::Dead,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ContainerWaitCondition {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::NotRunning => "not-running",
-                Self::NextExit => "next-exit",
-                Self::Removed => "removed",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ContainerWaitCondition {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ContainerWaitCondition {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "not-running" => Self::NotRunning,
-                    "next-exit" => Self::NextExit,
-                    "removed" => Self::Removed,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EndpointPortConfigProtocol {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Tcp => "tcp",
-                Self::Udp => "udp",
-                Self::Sctp => "sctp",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EndpointPortConfigProtocol {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EndpointPortConfigProtocol {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "tcp" => Self::Tcp,
-                    "udp" => Self::Udp,
-                    "sctp" => Self::Sctp,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EndpointPortConfigPublishMode {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Ingress => "ingress",
-                Self::Host => "host",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EndpointPortConfigPublishMode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EndpointPortConfigPublishMode {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "ingress" => Self::Ingress,
-                    "host" => Self::Host,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EndpointSpecMode {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Vip => "vip",
-                Self::Dnsrr => "dnsrr",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EndpointSpecMode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EndpointSpecMode {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "vip" => Self::Vip,
-                    "dnsrr" => Self::Dnsrr,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EventMessageScope {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Local => "local",
-                Self::Swarm => "swarm",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EventMessageScope {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EventMessageScope {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "local" => Self::Local,
-                    "swarm" => Self::Swarm,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EventMessageType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Builder => "builder",
-                Self::Config => "config",
-                Self::Container => "container",
-                Self::Daemon => "daemon",
-                Self::Image => "image",
-                Self::Network => "network",
-                Self::Node => "node",
-                Self::Plugin => "plugin",
-                Self::Secret => "secret",
-                Self::Service => "service",
-                Self::Volume => "volume",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EventMessageType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EventMessageType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "builder" => Self::Builder,
-                    "config" => Self::Config,
-                    "container" => Self::Container,
-                    "daemon" => Self::Daemon,
-                    "image" => Self::Image,
-                    "network" => Self::Network,
-                    "node" => Self::Node,
-                    "plugin" => Self::Plugin,
-                    "secret" => Self::Secret,
-                    "service" => Self::Service,
-                    "volume" => Self::Volume,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl HealthInnerStatus {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::None => "none",
-                Self::Starting => "starting",
-                Self::Healthy => "healthy",
-                Self::Unhealthy => "unhealthy",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for HealthInnerStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for HealthInnerStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "none" => Self::None,
-                    "starting" => Self::Starting,
-                    "healthy" => Self::Healthy,
-                    "unhealthy" => Self::Unhealthy,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl HostConfigCgroupnsMode {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Private => "private",
-                Self::Host => "host",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for HostConfigCgroupnsMode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for HostConfigCgroupnsMode {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "private" => Self::Private,
-                    "host" => Self::Host,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl HostConfigIsolation {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Default => "default",
-                Self::Process => "process",
-                Self::Hyperv => "hyperv",
-                Self::Empty => "",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for HostConfigIsolation {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for HostConfigIsolation {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "default" => Self::Default,
-                    "process" => Self::Process,
-                    "hyperv" => Self::Hyperv,
-                    "" => Self::Empty,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl HostConfigLogConfigType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::JsonFile => "json-file",
-                Self::Syslog => "syslog",
-                Self::Journald => "journald",
-                Self::Gelf => "gelf",
-                Self::Fluentd => "fluentd",
-                Self::Awslogs => "awslogs",
-                Self::Splunk => "splunk",
-                Self::Etwlogs => "etwlogs",
-                Self::None => "none",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for HostConfigLogConfigType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for HostConfigLogConfigType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "json-file" => Self::JsonFile,
-                    "syslog" => Self::Syslog,
-                    "journald" => Self::Journald,
-                    "gelf" => Self::Gelf,
-                    "fluentd" => Self::Fluentd,
-                    "awslogs" => Self::Awslogs,
-                    "splunk" => Self::Splunk,
-                    "etwlogs" => Self::Etwlogs,
-                    "none" => Self::None,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ImageBuildContentType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::ApplicationXTar => "application/x-tar",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ImageBuildContentType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ImageBuildContentType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "application/x-tar" => Self::ApplicationXTar,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ImageBuildVersion {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::X1 => "1",
-                Self::X2 => "2",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ImageBuildVersion {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ImageBuildVersion {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "1" => Self::X1,
-                    "2" => Self::X2,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl LocalNodeState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Empty => "",
-                Self::Inactive => "inactive",
-                Self::Pending => "pending",
-                Self::Active => "active",
-                Self::Error => "error",
-                Self::Locked => "locked",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for LocalNodeState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for LocalNodeState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "" => Self::Empty,
-                    "inactive" => Self::Inactive,
-                    "pending" => Self::Pending,
-                    "active" => Self::Active,
-                    "error" => Self::Error,
-                    "locked" => Self::Locked,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl MountBindOptionsPropagation {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Private => "private",
-                Self::Rprivate => "rprivate",
-                Self::Shared => "shared",
-                Self::Rshared => "rshared",
-                Self::Slave => "slave",
-                Self::Rslave => "rslave",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for MountBindOptionsPropagation {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for MountBindOptionsPropagation {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "private" => Self::Private,
-                    "rprivate" => Self::Rprivate,
-                    "shared" => Self::Shared,
-                    "rshared" => Self::Rshared,
-                    "slave" => Self::Slave,
-                    "rslave" => Self::Rslave,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl MountType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Bind => "bind",
-                Self::Cluster => "cluster",
-                Self::Npipe => "npipe",
-                Self::Tmpfs => "tmpfs",
-                Self::Volume => "volume",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for MountType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for MountType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "bind" => Self::Bind,
-                    "cluster" => Self::Cluster,
-                    "npipe" => Self::Npipe,
-                    "tmpfs" => Self::Tmpfs,
-                    "volume" => Self::Volume,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl NodeSpecAvailability {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Active => "active",
-                Self::Pause => "pause",
-                Self::Drain => "drain",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for NodeSpecAvailability {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for NodeSpecAvailability {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "active" => Self::Active,
-                    "pause" => Self::Pause,
-                    "drain" => Self::Drain,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl NodeSpecRole {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Worker => "worker",
-                Self::Manager => "manager",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for NodeSpecRole {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for NodeSpecRole {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "worker" => Self::Worker,
-                    "manager" => Self::Manager,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl NodeState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Unknown => "unknown",
-                Self::Down => "down",
-                Self::Ready => "ready",
-                Self::Disconnected => "disconnected",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for NodeState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for NodeState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "unknown" => Self::Unknown,
-                    "down" => Self::Down,
-                    "ready" => Self::Ready,
-                    "disconnected" => Self::Disconnected,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl PluginConfigInterfaceProtocolScheme {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Empty => "",
-                Self::MobyPluginsHttpV1 => "moby.plugins.http/v1",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for PluginConfigInterfaceProtocolScheme {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for PluginConfigInterfaceProtocolScheme {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "" => Self::Empty,
-                    "moby.plugins.http/v1" => Self::MobyPluginsHttpV1,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl PortType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Tcp => "tcp",
-                Self::Udp => "udp",
-                Self::Sctp => "sctp",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for PortType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for PortType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "tcp" => Self::Tcp,
-                    "udp" => Self::Udp,
-                    "sctp" => Self::Sctp,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl Reachability {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Unknown => "unknown",
-                Self::Unreachable => "unreachable",
-                Self::Reachable => "reachable",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for Reachability {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for Reachability {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "unknown" => Self::Unknown,
-                    "unreachable" => Self::Unreachable,
-                    "reachable" => Self::Reachable,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl RestartPolicyName {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Empty => "",
-                Self::No => "no",
-                Self::Always => "always",
-                Self::UnlessStopped => "unless-stopped",
-                Self::OnFailure => "on-failure",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for RestartPolicyName {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for RestartPolicyName {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "" => Self::Empty,
-                    "no" => Self::No,
-                    "always" => Self::Always,
-                    "unless-stopped" => Self::UnlessStopped,
-                    "on-failure" => Self::OnFailure,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceSpecRollbackConfigFailureAction {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Continue => "continue",
-                Self::Pause => "pause",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceSpecRollbackConfigFailureAction {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceSpecRollbackConfigFailureAction {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "continue" => Self::Continue,
-                    "pause" => Self::Pause,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceSpecRollbackConfigOrder {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::StopFirst => "stop-first",
-                Self::StartFirst => "start-first",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceSpecRollbackConfigOrder {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceSpecRollbackConfigOrder {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "stop-first" => Self::StopFirst,
-                    "start-first" => Self::StartFirst,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceSpecUpdateConfigFailureAction {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Continue => "continue",
-                Self::Pause => "pause",
-                Self::Rollback => "rollback",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceSpecUpdateConfigFailureAction {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceSpecUpdateConfigFailureAction {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "continue" => Self::Continue,
-                    "pause" => Self::Pause,
-                    "rollback" => Self::Rollback,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceSpecUpdateConfigOrder {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::StopFirst => "stop-first",
-                Self::StartFirst => "start-first",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceSpecUpdateConfigOrder {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceSpecUpdateConfigOrder {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "stop-first" => Self::StopFirst,
-                    "start-first" => Self::StartFirst,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceUpdateRegistryAuthFrom {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Spec => "spec",
-                Self::PreviousSpec => "previous-spec",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceUpdateRegistryAuthFrom {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceUpdateRegistryAuthFrom {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "spec" => Self::Spec,
-                    "previous-spec" => Self::PreviousSpec,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceUpdateStatusState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Updating => "updating",
-                Self::Paused => "paused",
-                Self::Completed => "completed",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceUpdateStatusState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceUpdateStatusState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "updating" => Self::Updating,
-                    "paused" => Self::Paused,
-                    "completed" => Self::Completed,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl SwarmSpecCaConfigExternalCAsItemProtocol {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Cfssl => "cfssl",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for SwarmSpecCaConfigExternalCAsItemProtocol {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for SwarmSpecCaConfigExternalCAsItemProtocol {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "cfssl" => Self::Cfssl,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl SystemDataUsageTypeItem {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Container => "container",
-                Self::Image => "image",
-                Self::Volume => "volume",
-                Self::BuildCache => "build-cache",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for SystemDataUsageTypeItem {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for SystemDataUsageTypeItem {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "container" => Self::Container,
-                    "image" => Self::Image,
-                    "volume" => Self::Volume,
-                    "build-cache" => Self::BuildCache,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl SystemInfoCgroupDriver {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Cgroupfs => "cgroupfs",
-                Self::Systemd => "systemd",
-                Self::None => "none",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for SystemInfoCgroupDriver {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for SystemInfoCgroupDriver {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "cgroupfs" => Self::Cgroupfs,
-                    "systemd" => Self::Systemd,
-                    "none" => Self::None,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl SystemInfoCgroupVersion {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::X1 => "1",
-                Self::X2 => "2",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for SystemInfoCgroupVersion {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for SystemInfoCgroupVersion {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "1" => Self::X1,
-                    "2" => Self::X2,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl SystemInfoIsolation {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Default => "default",
-                Self::Hyperv => "hyperv",
-                Self::Process => "process",
-                Self::Empty => "",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for SystemInfoIsolation {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for SystemInfoIsolation {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "default" => Self::Default,
-                    "hyperv" => Self::Hyperv,
-                    "process" => Self::Process,
-                    "" => Self::Empty,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl TaskSpecContainerSpecIsolation {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Default => "default",
-                Self::Process => "process",
-                Self::Hyperv => "hyperv",
-                Self::Empty => "",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for TaskSpecContainerSpecIsolation {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for TaskSpecContainerSpecIsolation {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "default" => Self::Default,
-                    "process" => Self::Process,
-                    "hyperv" => Self::Hyperv,
-                    "" => Self::Empty,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl TaskSpecRestartPolicyCondition {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::None => "none",
-                Self::OnFailure => "on-failure",
-                Self::Any => "any",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for TaskSpecRestartPolicyCondition {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for TaskSpecRestartPolicyCondition {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "none" => Self::None,
-                    "on-failure" => Self::OnFailure,
-                    "any" => Self::Any,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl TaskState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::New => "new",
-                Self::Allocated => "allocated",
-                Self::Pending => "pending",
-                Self::Assigned => "assigned",
-                Self::Accepted => "accepted",
-                Self::Preparing => "preparing",
-                Self::Ready => "ready",
-                Self::Starting => "starting",
-                Self::Running => "running",
-                Self::Complete => "complete",
-                Self::Shutdown => "shutdown",
-                Self::Failed => "failed",
-                Self::Rejected => "rejected",
-                Self::Remove => "remove",
-                Self::Orphaned => "orphaned",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for TaskState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for TaskState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "new" => Self::New,
-                    "allocated" => Self::Allocated,
-                    "pending" => Self::Pending,
-                    "assigned" => Self::Assigned,
-                    "accepted" => Self::Accepted,
-                    "preparing" => Self::Preparing,
-                    "ready" => Self::Ready,
-                    "starting" => Self::Starting,
-                    "running" => Self::Running,
-                    "complete" => Self::Complete,
-                    "shutdown" => Self::Shutdown,
-                    "failed" => Self::Failed,
-                    "rejected" => Self::Rejected,
-                    "remove" => Self::Remove,
-                    "orphaned" => Self::Orphaned,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl VolumeScope {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Local => "local",
-                Self::Global => "global",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for VolumeScope {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for VolumeScope {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "local" => Self::Local,
-                    "global" => Self::Global,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
         }
     }
 }
@@ -15345,8 +14994,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -15451,8 +15106,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -15531,8 +15192,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -15614,8 +15281,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_top",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -15785,8 +15458,14 @@ pub mod builder {
                 operation_id: "container_logs",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -15852,8 +15531,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_changes",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -15908,8 +15593,14 @@ pub mod builder {
                 operation_id: "container_export",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -15996,8 +15687,14 @@ pub mod builder {
                 operation_id: "container_stats",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -16086,8 +15783,14 @@ pub mod builder {
                 operation_id: "container_resize",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -16167,8 +15870,14 @@ pub mod builder {
                 operation_id: "container_start",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -16262,8 +15971,14 @@ pub mod builder {
                 operation_id: "container_stop",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -16358,8 +16073,14 @@ pub mod builder {
                 operation_id: "container_restart",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -16439,8 +16160,14 @@ pub mod builder {
                 operation_id: "container_kill",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -16528,8 +16255,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_update",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -16608,8 +16341,14 @@ pub mod builder {
                 operation_id: "container_rename",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -16672,8 +16411,14 @@ pub mod builder {
                 operation_id: "container_pause",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -16737,8 +16482,14 @@ pub mod builder {
                 operation_id: "container_unpause",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -16845,10 +16596,13 @@ pub mod builder {
                 .map_err(|_| "conversion to `bool` for stream failed".to_string());
             self
         }
-        ///Sends a `POST` request to `/containers/{id}/attach`
-        pub async fn send(
+        /// The request `send` and `upgrade` share.
+        fn request(
             self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, id, detach_keys, logs, stderr, stdin, stdout, stream } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let detach_keys = detach_keys.map_err(Error::InvalidRequest)?;
@@ -16880,14 +16634,48 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("stream", &stream))
                 .headers(header_map)
                 .build()?;
+            Ok((client, request))
+        }
+        ///Sends a `POST` request to `/containers/{id}/attach`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+            let (client, request) = self.request()?;
             let info = OperationInfo {
                 operation_id: "container_attach",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
+        }
+        /// Sends the request asking the daemon to switch the connection to `tcp` (`Connection: Upgrade`, answered `101`): the connection then carries input one way and output the other.
+        pub async fn upgrade(
+            self,
+        ) -> Result<ResponseValue<::reqwest::Upgraded>, Error<types::ErrorResponse>> {
+            let (client, request) = self.request()?;
+            let info = OperationInfo {
+                operation_id: "container_attach",
+            };
+            ::docker_engine_api_runtime::read_upgrade(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Upgrade(
+                                ::docker_engine_api_runtime::Protocol::Tcp,
+                            ),
+                        )
+                        .await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_attach_websocket`]
@@ -17031,7 +16819,17 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_attach_websocket",
             };
-            ResponseValue::upgrade(super::exchange(client, request, &info, true).await?)
+            ::docker_engine_api_runtime::read_upgrade(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Upgrade(
+                                ::docker_engine_api_runtime::Protocol::Websocket,
+                            ),
+                        )
+                        .await?,
+                )
                 .await
         }
     }
@@ -17112,8 +16910,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_wait",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17218,8 +17022,14 @@ pub mod builder {
                 operation_id: "container_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -17295,8 +17105,14 @@ pub mod builder {
                 operation_id: "container_archive",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -17437,8 +17253,14 @@ pub mod builder {
                 operation_id: "put_container_archive",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -17518,8 +17340,14 @@ pub mod builder {
                 operation_id: "container_archive_info",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -17584,8 +17412,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17692,8 +17526,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -18214,8 +18054,14 @@ pub mod builder {
                 operation_id: "image_build",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18310,8 +18156,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "build_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -18523,8 +18375,14 @@ pub mod builder {
                 operation_id: "image_create",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18586,8 +18444,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -18652,8 +18516,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_history",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -18746,8 +18616,14 @@ pub mod builder {
                 operation_id: "image_push",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18844,8 +18720,14 @@ pub mod builder {
                 operation_id: "image_tag",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18938,8 +18820,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_delete",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19034,8 +18922,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_search",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19100,8 +18994,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19168,8 +19068,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_auth",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19212,8 +19118,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_info",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19256,8 +19168,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_version",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19293,8 +19211,14 @@ pub mod builder {
                 operation_id: "system_ping",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -19330,8 +19254,14 @@ pub mod builder {
                 operation_id: "system_ping_head",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -19525,8 +19455,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_commit",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19619,8 +19555,14 @@ pub mod builder {
                 operation_id: "system_events",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -19685,8 +19627,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_data_usage",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19741,8 +19689,14 @@ pub mod builder {
                 operation_id: "image_get",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -19801,8 +19755,14 @@ pub mod builder {
                 operation_id: "image_get_all",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -19879,8 +19839,14 @@ pub mod builder {
                 operation_id: "image_load",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -19961,8 +19927,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_exec",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20011,10 +19983,13 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/exec/{id}/start`
-        pub async fn send(
+        /// The request `send` and `upgrade` share.
+        fn request(
             self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -20040,14 +20015,48 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
+            Ok((client, request))
+        }
+        ///Sends a `POST` request to `/exec/{id}/start`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+            let (client, request) = self.request()?;
             let info = OperationInfo {
                 operation_id: "exec_start",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
+        }
+        /// Sends the request asking the daemon to switch the connection to `tcp` (`Connection: Upgrade`, answered `101`): the connection then carries input one way and output the other.
+        pub async fn upgrade(
+            self,
+        ) -> Result<ResponseValue<::reqwest::Upgraded>, Error<types::ErrorResponse>> {
+            let (client, request) = self.request()?;
+            let info = OperationInfo {
+                operation_id: "exec_start",
+            };
+            ::docker_engine_api_runtime::read_upgrade(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Upgrade(
+                                ::docker_engine_api_runtime::Protocol::Tcp,
+                            ),
+                        )
+                        .await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::exec_resize`]
@@ -20134,8 +20143,14 @@ pub mod builder {
                 operation_id: "exec_resize",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20200,8 +20215,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "exec_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20266,8 +20287,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20335,8 +20362,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20398,8 +20431,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20498,8 +20537,14 @@ pub mod builder {
                 operation_id: "volume_update",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20576,8 +20621,14 @@ pub mod builder {
                 operation_id: "volume_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20642,8 +20693,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20708,8 +20765,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20802,8 +20865,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20866,8 +20935,14 @@ pub mod builder {
                 operation_id: "network_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20940,8 +21015,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21029,8 +21110,14 @@ pub mod builder {
                 operation_id: "network_connect",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21120,8 +21207,14 @@ pub mod builder {
                 operation_id: "network_disconnect",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21186,8 +21279,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21252,8 +21351,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21317,8 +21422,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_plugin_privileges",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21428,8 +21539,14 @@ pub mod builder {
                 operation_id: "plugin_pull",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21491,8 +21608,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21568,8 +21691,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_delete",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21646,8 +21775,14 @@ pub mod builder {
                 operation_id: "plugin_enable",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21724,8 +21859,14 @@ pub mod builder {
                 operation_id: "plugin_disable",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21835,8 +21976,14 @@ pub mod builder {
                 operation_id: "plugin_upgrade",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21919,8 +22066,14 @@ pub mod builder {
                 operation_id: "plugin_create",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21975,8 +22128,14 @@ pub mod builder {
                 operation_id: "plugin_push",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22055,8 +22214,14 @@ pub mod builder {
                 operation_id: "plugin_set",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22121,8 +22286,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22184,8 +22355,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22262,8 +22439,14 @@ pub mod builder {
                 operation_id: "node_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22356,8 +22539,14 @@ pub mod builder {
                 operation_id: "node_update",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22400,8 +22589,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22469,8 +22664,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_init",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22539,8 +22740,14 @@ pub mod builder {
                 operation_id: "swarm_join",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22600,8 +22807,14 @@ pub mod builder {
                 operation_id: "swarm_leave",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22753,8 +22966,14 @@ pub mod builder {
                 operation_id: "swarm_update",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22800,8 +23019,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_unlockkey",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22870,8 +23095,14 @@ pub mod builder {
                 operation_id: "swarm_unlock",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22950,8 +23181,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -23037,8 +23274,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -23121,8 +23364,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -23185,8 +23434,14 @@ pub mod builder {
                 operation_id: "service_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -23349,8 +23604,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_update",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -23520,8 +23781,14 @@ pub mod builder {
                 operation_id: "service_logs",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -23586,8 +23853,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -23649,8 +23922,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -23820,8 +24099,14 @@ pub mod builder {
                 operation_id: "task_logs",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -23886,8 +24171,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -23954,8 +24245,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -24017,8 +24314,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -24081,8 +24384,14 @@ pub mod builder {
                 operation_id: "secret_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -24177,8 +24486,14 @@ pub mod builder {
                 operation_id: "secret_update",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -24243,8 +24558,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -24311,8 +24632,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -24374,8 +24701,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -24438,8 +24771,14 @@ pub mod builder {
                 operation_id: "config_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -24534,8 +24873,14 @@ pub mod builder {
                 operation_id: "config_update",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -24601,8 +24946,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "distribution_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -24637,7 +24988,17 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "session",
             };
-            ResponseValue::upgrade(super::exchange(client, request, &info, true).await?)
+            ::docker_engine_api_runtime::read_upgrade(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Upgrade(
+                                ::docker_engine_api_runtime::Protocol::H2c,
+                            ),
+                        )
+                        .await?,
+                )
                 .await
         }
     }
@@ -24646,99 +25007,15 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
-/// The exchange every operation shares (codegen rule `one_exchange`):
-/// runs the client hooks, sends the request, and returns the response
-/// when its status is the operation's success (`101` for a protocol
-/// upgrade, `2xx` otherwise); a `4xx`/`5xx` becomes
-/// `Error::ErrorResponse` with Docker's message.
-async fn exchange(
-    client: &Client,
-    mut request: reqwest::Request,
-    info: &OperationInfo,
-    upgrade: bool,
-) -> Result<reqwest::Response, Error<types::ErrorResponse>> {
-    client.pre(&mut request, info).await?;
-    let result = client.exec(request, info).await;
-    client.post(&result, info).await?;
-    let response = result?;
-    match response.status().as_u16() {
-        101 if upgrade => Ok(response),
-        200..=299 if !upgrade => Ok(response),
-        400..=599 => {
-            Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-        }
-        _ => Err(Error::UnexpectedResponse(response)),
+/// progenitor's default hooks: the runtime's exchange sends the
+/// headers of protocol upgrades itself.
+impl ClientHooks<()> for Client {}
+/// An error answer whose body is not Docker's JSON keeps the daemon's
+/// text as its message.
+impl ::docker_engine_api_runtime::DaemonError for types::ErrorResponse {
+    fn from_message(message: ::std::string::String) -> Self {
+        Self { message }
     }
-}
-/// Sends the headers of a protocol upgrade (Docker's hijacked `tcp`,
-/// `websocket`, `h2c`) on the operations that answer `101`.
-impl ClientHooks<()> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> ::std::result::Result<(), Error<E>> {
-        let protocol = match info.operation_id {
-            "container_attach_websocket" => "websocket",
-            "session" => "h2c",
-            _ => return Ok(()),
-        };
-        let headers = request.headers_mut();
-        headers
-            .insert(
-                ::reqwest::header::CONNECTION,
-                ::reqwest::header::HeaderValue::from_static("Upgrade"),
-            );
-        headers
-            .insert(
-                ::reqwest::header::UPGRADE,
-                ::reqwest::header::HeaderValue::from_static(protocol),
-            );
-        if protocol == "websocket" {
-            headers
-                .insert(
-                    ::reqwest::header::SEC_WEBSOCKET_VERSION,
-                    ::reqwest::header::HeaderValue::from_static("13"),
-                );
-            if let Ok(key) = ::reqwest::header::HeaderValue::from_str(&websocket_key()) {
-                headers.insert(::reqwest::header::SEC_WEBSOCKET_KEY, key);
-            }
-        }
-        Ok(())
-    }
-}
-/// A fresh `Sec-WebSocket-Key`: 16 random bytes, base64. The randomness
-/// comes from std's per-process hash keys, to need no extra crate.
-fn websocket_key() -> String {
-    use ::std::hash::{BuildHasher, Hasher};
-    let mut bytes = [0u8; 16];
-    for chunk in bytes.chunks_mut(8) {
-        let mut hasher = ::std::collections::hash_map::RandomState::new().build_hasher();
-        hasher
-            .write_u128(
-                ::std::time::SystemTime::now()
-                    .duration_since(::std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or_default(),
-            );
-        chunk.copy_from_slice(&hasher.finish().to_le_bytes());
-    }
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(24);
-    for group in bytes.chunks(3) {
-        let n = group
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= group.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 /// The type of one line of each operation that answers a stream of
 /// JSON documents (events, stats, pull/push/build/load progress).

@@ -203,6 +203,41 @@ pub mod types {
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl BuildCacheType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Internal => "internal",
+                Self::Frontend => "frontend",
+                Self::SourceLocal => "source.local",
+                Self::SourceGitCheckout => "source.git.checkout",
+                Self::ExecCachemount => "exec.cachemount",
+                Self::Regular => "regular",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for BuildCacheType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for BuildCacheType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "internal" => Self::Internal,
+                    "frontend" => Self::Frontend,
+                    "source.local" => Self::SourceLocal,
+                    "source.git.checkout" => Self::SourceGitCheckout,
+                    "exec.cachemount" => Self::ExecCachemount,
+                    "regular" => Self::Regular,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`BuildInfo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct BuildInfo {
@@ -250,9 +285,9 @@ Can be one of:
 - `1`: Added ("A")
 - `2`: Deleted ("D")
 */
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
-    pub struct ChangeType(u8);
+    pub struct ChangeType(pub u8);
     impl ::std::ops::Deref for ChangeType {
         type Target = u8;
         fn deref(&self) -> &u8 {
@@ -264,25 +299,32 @@ Can be one of:
             value.0
         }
     }
-    impl ::std::convert::TryFrom<u8> for ChangeType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: u8,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![0_u8, 1_u8, 2_u8].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
+    impl ::std::convert::From<u8> for ChangeType {
+        fn from(value: u8) -> Self {
+            Self(value)
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for ChangeType {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(<u8>::deserialize(deserializer)?)
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+    impl ::std::fmt::Display for ChangeType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for ChangeType {
+        type Err = <u8 as ::std::str::FromStr>::Err;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.parse()?))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChangeType {
+        type Error = <u8 as ::std::str::FromStr>::Err;
+        fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<String> for ChangeType {
+        type Error = <u8 as ::std::str::FromStr>::Err;
+        fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
+            value.parse()
         }
     }
     /**ClusterInfo represents information about the swarm as is returned by the
@@ -540,6 +582,37 @@ plugin when a volume is published.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ClusterVolumePublishStatusItemState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::PendingPublish => "pending-publish",
+                Self::Published => "published",
+                Self::PendingNodeUnpublish => "pending-node-unpublish",
+                Self::PendingControllerUnpublish => "pending-controller-unpublish",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ClusterVolumePublishStatusItemState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ClusterVolumePublishStatusItemState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "pending-publish" => Self::PendingPublish,
+                    "published" => Self::Published,
+                    "pending-node-unpublish" => Self::PendingNodeUnpublish,
+                    "pending-controller-unpublish" => Self::PendingControllerUnpublish,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**Cluster-specific options used to create the volume.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -723,6 +796,35 @@ volume must be accessible from.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ClusterVolumeSpecAccessModeAvailability {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Active => "active",
+                Self::Pause => "pause",
+                Self::Drain => "drain",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ClusterVolumeSpecAccessModeAvailability {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ClusterVolumeSpecAccessModeAvailability {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "active" => Self::Active,
+                    "pause" => Self::Pause,
+                    "drain" => Self::Drain,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**The desired capacity that the volume should be created with. If
 empty, the plugin will decide the capacity.
 */
@@ -768,6 +870,33 @@ indicates an unspecified minimum
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ClusterVolumeSpecAccessModeScope {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Single => "single",
+                Self::Multi => "multi",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ClusterVolumeSpecAccessModeScope {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ClusterVolumeSpecAccessModeScope {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "single" => Self::Single,
+                    "multi" => Self::Multi,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**One cluster volume secret entry. Defines a key-value pair that
 is passed to the plugin.
@@ -820,6 +949,37 @@ at one time.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ClusterVolumeSpecAccessModeSharing {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::None => "none",
+                Self::Readonly => "readonly",
+                Self::Onewriter => "onewriter",
+                Self::All => "all",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ClusterVolumeSpecAccessModeSharing {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ClusterVolumeSpecAccessModeSharing {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "none" => Self::None,
+                    "readonly" => Self::Readonly,
+                    "onewriter" => Self::Onewriter,
+                    "all" => Self::All,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**Commit holds the Git-commit (SHA1) that a binary was built from, as
 reported in the version-string of external tools, such as `containerd`,
@@ -1103,7 +1263,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerConfigExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -1196,7 +1356,7 @@ objects.
         pub volumes: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerConfigVolumesValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         ///The working directory for commands to run in.
@@ -1234,112 +1394,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ContainerConfigExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerConfigExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerConfigExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerConfigExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerConfigExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerConfigExposedPortsValue {
-        fn default() -> Self {
-            ContainerConfigExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerConfigExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerConfigExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ContainerConfigVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerConfigVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerConfigVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerConfigVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerConfigVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerConfigVolumesValue {
-        fn default() -> Self {
-            ContainerConfigVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerConfigVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerConfigVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     /**CPU related info of the container
@@ -1507,7 +1561,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerCreateBodyExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -1616,7 +1670,7 @@ objects.
         pub volumes: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ContainerCreateBodyVolumesValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         ///The working directory for commands to run in.
@@ -1656,112 +1710,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ContainerCreateBodyExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerCreateBodyExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerCreateBodyExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerCreateBodyExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerCreateBodyExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerCreateBodyExposedPortsValue {
-        fn default() -> Self {
-            ContainerCreateBodyExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerCreateBodyExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerCreateBodyExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ContainerCreateBodyVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ContainerCreateBodyVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ContainerCreateBodyVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ContainerCreateBodyVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ContainerCreateBodyVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ContainerCreateBodyVolumesValue {
-        fn default() -> Self {
-            ContainerCreateBodyVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ContainerCreateBodyVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ContainerCreateBodyVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///OK response to ContainerCreate operation
@@ -2296,6 +2244,43 @@ Use the `Status` field instead to determine if a container's state is "running".
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ContainerStateInnerStatus {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Created => "created",
+                Self::Running => "running",
+                Self::Paused => "paused",
+                Self::Restarting => "restarting",
+                Self::Removing => "removing",
+                Self::Exited => "exited",
+                Self::Dead => "dead",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ContainerStateInnerStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ContainerStateInnerStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "created" => Self::Created,
+                    "running" => Self::Running,
+                    "paused" => Self::Paused,
+                    "restarting" => Self::Restarting,
+                    "removing" => Self::Removing,
+                    "exited" => Self::Exited,
+                    "dead" => Self::Dead,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**Statistics sample for a container.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2592,6 +2577,37 @@ or containers that are not running with none*/
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ContainerSummaryHealthStatus {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::None => "none",
+                Self::Starting => "starting",
+                Self::Healthy => "healthy",
+                Self::Unhealthy => "unhealthy",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ContainerSummaryHealthStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ContainerSummaryHealthStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "none" => Self::None,
+                    "starting" => Self::Starting,
+                    "healthy" => Self::Healthy,
+                    "unhealthy" => Self::Unhealthy,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**Summary of host-specific runtime information of the container. This
 is a reduced set of information in the container's "HostConfig" as
 available in the container "inspect" response.*/
@@ -2662,6 +2678,43 @@ attached to.*/
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ContainerSummaryState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Created => "created",
+                Self::Running => "running",
+                Self::Paused => "paused",
+                Self::Restarting => "restarting",
+                Self::Exited => "exited",
+                Self::Removing => "removing",
+                Self::Dead => "dead",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ContainerSummaryState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ContainerSummaryState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "created" => Self::Created,
+                    "running" => Self::Running,
+                    "paused" => Self::Paused,
+                    "restarting" => Self::Restarting,
+                    "exited" => Self::Exited,
+                    "removing" => Self::Removing,
+                    "dead" => Self::Dead,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**CPU throttling stats of the container.
 
@@ -3084,6 +3137,35 @@ to not change.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ContainerWaitCondition {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::NotRunning => "not-running",
+                Self::NextExit => "next-exit",
+                Self::Removed => "removed",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ContainerWaitCondition {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ContainerWaitCondition {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "not-running" => Self::NotRunning,
+                    "next-exit" => Self::NextExit,
+                    "removed" => Self::Removed,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     impl ::std::default::Default for ContainerWaitCondition {
         fn default() -> Self {
@@ -3523,6 +3605,35 @@ in use, and should be used for informational purposes only.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl EndpointPortConfigProtocol {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Tcp => "tcp",
+                Self::Udp => "udp",
+                Self::Sctp => "sctp",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EndpointPortConfigProtocol {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EndpointPortConfigProtocol {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "tcp" => Self::Tcp,
+                    "udp" => Self::Udp,
+                    "sctp" => Self::Sctp,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**The mode in which port is published.
 
 <p><br /></p>
@@ -3552,6 +3663,33 @@ in use, and should be used for informational purposes only.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl EndpointPortConfigPublishMode {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Ingress => "ingress",
+                Self::Host => "host",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EndpointPortConfigPublishMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EndpointPortConfigPublishMode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "ingress" => Self::Ingress,
+                    "host" => Self::Host,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**contains network resources allocated and used for a container in a network.
 */
@@ -3744,6 +3882,33 @@ outside. Ports can only be provided if `vip` resolution mode is used.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl EndpointSpecMode {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Vip => "vip",
+                Self::Dnsrr => "dnsrr",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EndpointSpecMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EndpointSpecMode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "vip" => Self::Vip,
+                    "dnsrr" => Self::Dnsrr,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///EngineDescription provides information about an engine.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct EngineDescription {
@@ -3863,6 +4028,33 @@ events are `swarm` scope.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl EventMessageScope {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Local => "local",
+                Self::Swarm => "swarm",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EventMessageScope {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EventMessageScope {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "local" => Self::Local,
+                    "swarm" => Self::Swarm,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///The type of object emitting the event
     #[derive(
         ::serde::Deserialize,
@@ -3901,6 +4093,51 @@ events are `swarm` scope.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl EventMessageType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Builder => "builder",
+                Self::Config => "config",
+                Self::Container => "container",
+                Self::Daemon => "daemon",
+                Self::Image => "image",
+                Self::Network => "network",
+                Self::Node => "node",
+                Self::Plugin => "plugin",
+                Self::Secret => "secret",
+                Self::Service => "service",
+                Self::Volume => "volume",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for EventMessageType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for EventMessageType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "builder" => Self::Builder,
+                    "config" => Self::Config,
+                    "container" => Self::Container,
+                    "daemon" => Self::Daemon,
+                    "image" => Self::Image,
+                    "network" => Self::Network,
+                    "node" => Self::Node,
+                    "plugin" => Self::Plugin,
+                    "secret" => Self::Secret,
+                    "service" => Self::Service,
+                    "volume" => Self::Volume,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`ExecConfig`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -4326,6 +4563,37 @@ forcibly terminated without a graceful shutdown.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl HealthInnerStatus {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::None => "none",
+                Self::Starting => "starting",
+                Self::Healthy => "healthy",
+                Self::Unhealthy => "unhealthy",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for HealthInnerStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for HealthInnerStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "none" => Self::None,
+                    "starting" => Self::Starting,
+                    "healthy" => Self::Healthy,
+                    "unhealthy" => Self::Unhealthy,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**HealthcheckResult stores information about a single run of a healthcheck probe
 */
@@ -5106,6 +5374,33 @@ or `"host"`, depending on daemon version, kernel support and configuration.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl HostConfigCgroupnsMode {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Private => "private",
+                Self::Host => "host",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for HostConfigCgroupnsMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for HostConfigCgroupnsMode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "private" => Self::Private,
+                    "host" => Self::Host,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**Isolation technology of the container. (Windows only)
 */
     #[derive(
@@ -5131,6 +5426,37 @@ or `"host"`, depending on daemon version, kernel support and configuration.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl HostConfigIsolation {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Default => "default",
+                Self::Process => "process",
+                Self::Hyperv => "hyperv",
+                Self::Empty => "",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for HostConfigIsolation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for HostConfigIsolation {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "default" => Self::Default,
+                    "process" => Self::Process,
+                    "hyperv" => Self::Hyperv,
+                    "" => Self::Empty,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///The logging configuration for this container
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -5186,6 +5512,49 @@ if logging is disabled.*/
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl HostConfigLogConfigType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Local => "local",
+                Self::JsonFile => "json-file",
+                Self::Syslog => "syslog",
+                Self::Journald => "journald",
+                Self::Gelf => "gelf",
+                Self::Fluentd => "fluentd",
+                Self::Awslogs => "awslogs",
+                Self::Splunk => "splunk",
+                Self::Etwlogs => "etwlogs",
+                Self::None => "none",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for HostConfigLogConfigType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for HostConfigLogConfigType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "local" => Self::Local,
+                    "json-file" => Self::JsonFile,
+                    "syslog" => Self::Syslog,
+                    "journald" => Self::Journald,
+                    "gelf" => Self::Gelf,
+                    "fluentd" => Self::Fluentd,
+                    "awslogs" => Self::Awslogs,
+                    "splunk" => Self::Splunk,
+                    "etwlogs" => Self::Etwlogs,
+                    "none" => Self::None,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`HostConfigUlimitsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct HostConfigUlimitsItem {
@@ -5225,6 +5594,31 @@ if logging is disabled.*/
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ImageBuildContentType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::ApplicationXTar => "application/x-tar",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ImageBuildContentType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ImageBuildContentType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "application/x-tar" => Self::ApplicationXTar,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     impl ::std::default::Default for ImageBuildContentType {
         fn default() -> Self {
             ImageBuildContentType::ApplicationXTar
@@ -5250,6 +5644,33 @@ if logging is disabled.*/
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ImageBuildVersion {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X1 => "1",
+                Self::X2 => "2",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ImageBuildVersion {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ImageBuildVersion {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "1" => Self::X1,
+                    "2" => Self::X2,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     impl ::std::default::Default for ImageBuildVersion {
         fn default() -> Self {
@@ -5296,7 +5717,7 @@ environment, rather than to have an empty value.
         pub exposed_ports: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
-                ImageConfigExposedPortsValue,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >,
         >,
         #[serde(
@@ -5344,7 +5765,10 @@ objects.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub volumes: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ImageConfigVolumesValue>,
+            ::std::collections::HashMap<
+                ::std::string::String,
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         ///The working directory for commands to run in.
         #[serde(
@@ -5370,112 +5794,6 @@ objects.
                 volumes: Default::default(),
                 working_dir: Default::default(),
             }
-        }
-    }
-    ///`ImageConfigExposedPortsValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ImageConfigExposedPortsValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ImageConfigExposedPortsValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ImageConfigExposedPortsValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ImageConfigExposedPortsValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ImageConfigExposedPortsValue {
-        fn default() -> Self {
-            ImageConfigExposedPortsValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ImageConfigExposedPortsValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ImageConfigExposedPortsValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    ///`ImageConfigVolumesValue`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct ImageConfigVolumesValue(
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for ImageConfigVolumesValue {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ImageConfigVolumesValue>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: ImageConfigVolumesValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ImageConfigVolumesValue {
-        fn default() -> Self {
-            ImageConfigVolumesValue([].into_iter().collect())
-        }
-    }
-    impl ::std::convert::TryFrom<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for ImageConfigVolumesValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![[].into_iter().collect()].contains(&value) {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ImageConfigVolumesValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >>::deserialize(deserializer)?,
-                )
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///`ImageDeleteResponseItem`
@@ -5803,6 +6121,35 @@ attestation  | Attestation manifest produced by the Buildkit builder for a speci
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ImageManifestSummaryKind {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Image => "image",
+                Self::Attestation => "attestation",
+                Self::Unknown => "unknown",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ImageManifestSummaryKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ImageManifestSummaryKind {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "image" => Self::Image,
+                    "attestation" => Self::Attestation,
+                    "unknown" => Self::Unknown,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`ImageManifestSummarySize`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -6209,6 +6556,41 @@ unknown CAs) communication.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl LocalNodeState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Empty => "",
+                Self::Inactive => "inactive",
+                Self::Pending => "pending",
+                Self::Active => "active",
+                Self::Error => "error",
+                Self::Locked => "locked",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for LocalNodeState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for LocalNodeState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "" => Self::Empty,
+                    "inactive" => Self::Inactive,
+                    "pending" => Self::Pending,
+                    "active" => Self::Active,
+                    "error" => Self::Error,
+                    "locked" => Self::Locked,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     impl ::std::default::Default for LocalNodeState {
         fn default() -> Self {
             LocalNodeState::Empty
@@ -6416,6 +6798,41 @@ will default to `true` for clients on versions prior to v1.44.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl MountBindOptionsPropagation {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Private => "private",
+                Self::Rprivate => "rprivate",
+                Self::Shared => "shared",
+                Self::Rshared => "rshared",
+                Self::Slave => "slave",
+                Self::Rslave => "rslave",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for MountBindOptionsPropagation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for MountBindOptionsPropagation {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "private" => Self::Private,
+                    "rprivate" => Self::Rprivate,
+                    "shared" => Self::Shared,
+                    "rshared" => Self::Rshared,
+                    "slave" => Self::Slave,
+                    "rslave" => Self::Rslave,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///Optional configuration for the `image` type.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct MountImageOptions {
@@ -6558,6 +6975,41 @@ the key and the second the value.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl MountType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Bind => "bind",
+                Self::Cluster => "cluster",
+                Self::Image => "image",
+                Self::Npipe => "npipe",
+                Self::Tmpfs => "tmpfs",
+                Self::Volume => "volume",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for MountType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for MountType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "bind" => Self::Bind,
+                    "cluster" => Self::Cluster,
+                    "image" => Self::Image,
+                    "npipe" => Self::Npipe,
+                    "tmpfs" => Self::Tmpfs,
+                    "volume" => Self::Volume,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///Optional configuration for the `volume` type.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -7294,6 +7746,35 @@ agent.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl NodeSpecAvailability {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Active => "active",
+                Self::Pause => "pause",
+                Self::Drain => "drain",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for NodeSpecAvailability {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for NodeSpecAvailability {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "active" => Self::Active,
+                    "pause" => Self::Pause,
+                    "drain" => Self::Drain,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///Role of the node.
     #[derive(
         ::serde::Deserialize,
@@ -7314,6 +7795,33 @@ agent.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl NodeSpecRole {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Worker => "worker",
+                Self::Manager => "manager",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for NodeSpecRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for NodeSpecRole {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "worker" => Self::Worker,
+                    "manager" => Self::Manager,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///NodeState represents the state of a node.
     #[derive(
@@ -7339,6 +7847,37 @@ agent.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl NodeState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Unknown => "unknown",
+                Self::Down => "down",
+                Self::Ready => "ready",
+                Self::Disconnected => "disconnected",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for NodeState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for NodeState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "unknown" => Self::Unknown,
+                    "down" => Self::Down,
+                    "ready" => Self::Ready,
+                    "disconnected" => Self::Disconnected,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**NodeStatus represents the status of a node.
 
@@ -7637,6 +8176,33 @@ specify ARMv7 when architecture is `arm`.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl PluginConfigInterfaceProtocolScheme {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Empty => "",
+                Self::MobyPluginsHttpV1 => "moby.plugins.http/v1",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for PluginConfigInterfaceProtocolScheme {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for PluginConfigInterfaceProtocolScheme {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "" => Self::Empty,
+                    "moby.plugins.http/v1" => Self::MobyPluginsHttpV1,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`PluginConfigLinux`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PluginConfigLinux {
@@ -7922,6 +8488,35 @@ are added to the mapping table.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl PortSummaryType {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Tcp => "tcp",
+                Self::Udp => "udp",
+                Self::Sctp => "sctp",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for PortSummaryType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for PortSummaryType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "tcp" => Self::Tcp,
+                    "udp" => Self::Udp,
+                    "sctp" => Self::Sctp,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`ProcessConfig`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ProcessConfig {
@@ -7982,6 +8577,35 @@ are added to the mapping table.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl Reachability {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Unknown => "unknown",
+                Self::Unreachable => "unreachable",
+                Self::Reachable => "reachable",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for Reachability {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for Reachability {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "unknown" => Self::Unknown,
+                    "unreachable" => Self::Unreachable,
+                    "reachable" => Self::Reachable,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**RegistryServiceConfig stores daemon registry services configuration.
 */
@@ -8451,6 +9075,39 @@ added before each restart to prevent flooding the server.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl RestartPolicyName {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Empty => "",
+                Self::No => "no",
+                Self::Always => "always",
+                Self::UnlessStopped => "unless-stopped",
+                Self::OnFailure => "on-failure",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for RestartPolicyName {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for RestartPolicyName {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "" => Self::Empty,
+                    "no" => Self::No,
+                    "always" => Self::Always,
+                    "unless-stopped" => Self::UnlessStopped,
+                    "on-failure" => Self::OnFailure,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**Information about the storage used for the container's root filesystem.
 */
@@ -8965,6 +9622,33 @@ running during the rollback.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ServiceSpecRollbackConfigFailureAction {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Continue => "continue",
+                Self::Pause => "pause",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceSpecRollbackConfigFailureAction {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceSpecRollbackConfigFailureAction {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "continue" => Self::Continue,
+                    "pause" => Self::Pause,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**The order of operations when rolling back a task. Either the old
 task is shut down before the new task is started, or the new task
 is started before the old task is shut down.
@@ -8988,6 +9672,33 @@ is started before the old task is shut down.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ServiceSpecRollbackConfigOrder {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::StopFirst => "stop-first",
+                Self::StartFirst => "start-first",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceSpecRollbackConfigOrder {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceSpecRollbackConfigOrder {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "stop-first" => Self::StopFirst,
+                    "start-first" => Self::StartFirst,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///Specification for the update strategy of the service.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -9078,6 +9789,35 @@ during the update.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ServiceSpecUpdateConfigFailureAction {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Continue => "continue",
+                Self::Pause => "pause",
+                Self::Rollback => "rollback",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceSpecUpdateConfigFailureAction {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceSpecUpdateConfigFailureAction {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "continue" => Self::Continue,
+                    "pause" => Self::Pause,
+                    "rollback" => Self::Rollback,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**The order of operations when rolling out an updated task. Either
 the old task is shut down before the new task is started, or the
 new task is started before the old task is shut down.
@@ -9102,6 +9842,33 @@ new task is started before the old task is shut down.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl ServiceSpecUpdateConfigOrder {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::StopFirst => "stop-first",
+                Self::StartFirst => "start-first",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceSpecUpdateConfigOrder {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceSpecUpdateConfigOrder {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "stop-first" => Self::StopFirst,
+                    "start-first" => Self::StartFirst,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`ServiceUpdateRegistryAuthFrom`
     #[derive(
         ::serde::Deserialize,
@@ -9122,6 +9889,33 @@ new task is started before the old task is shut down.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ServiceUpdateRegistryAuthFrom {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Spec => "spec",
+                Self::PreviousSpec => "previous-spec",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceUpdateRegistryAuthFrom {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceUpdateRegistryAuthFrom {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "spec" => Self::Spec,
+                    "previous-spec" => Self::PreviousSpec,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     impl ::std::default::Default for ServiceUpdateRegistryAuthFrom {
         fn default() -> Self {
@@ -9184,6 +9978,35 @@ new task is started before the old task is shut down.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl ServiceUpdateStatusState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Updating => "updating",
+                Self::Paused => "paused",
+                Self::Completed => "completed",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for ServiceUpdateStatusState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ServiceUpdateStatusState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "updating" => Self::Updating,
+                    "paused" => Self::Paused,
+                    "completed" => Self::Completed,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**Information about the storage used by the container.
 */
@@ -9791,6 +10614,31 @@ only `cfssl` is supported).
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl SwarmSpecCaConfigExternalCAsItemProtocol {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Cfssl => "cfssl",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SwarmSpecCaConfigExternalCAsItemProtocol {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SwarmSpecCaConfigExternalCAsItemProtocol {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "cfssl" => Self::Cfssl,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///Dispatcher configuration.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SwarmSpecDispatcher {
@@ -9970,6 +10818,37 @@ as key/value pairs.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl SystemDataUsageTypeItem {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Container => "container",
+                Self::Image => "image",
+                Self::Volume => "volume",
+                Self::BuildCache => "build-cache",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SystemDataUsageTypeItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SystemDataUsageTypeItem {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "container" => Self::Container,
+                    "image" => Self::Image,
+                    "volume" => Self::Volume,
+                    "build-cache" => Self::BuildCache,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`SystemInfo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -10587,6 +11466,35 @@ These messages can be printed by the client as information to the user.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl SystemInfoCgroupDriver {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Cgroupfs => "cgroupfs",
+                Self::Systemd => "systemd",
+                Self::None => "none",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SystemInfoCgroupDriver {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SystemInfoCgroupDriver {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "cgroupfs" => Self::Cgroupfs,
+                    "systemd" => Self::Systemd,
+                    "none" => Self::None,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     /**The version of the cgroup.
 */
     #[derive(
@@ -10608,6 +11516,33 @@ These messages can be printed by the client as information to the user.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl SystemInfoCgroupVersion {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X1 => "1",
+                Self::X2 => "2",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SystemInfoCgroupVersion {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SystemInfoCgroupVersion {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "1" => Self::X1,
+                    "2" => Self::X2,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`SystemInfoDefaultAddressPoolsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -10650,6 +11585,37 @@ This option is currently not used on other platforms.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl SystemInfoIsolation {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Default => "default",
+                Self::Hyperv => "hyperv",
+                Self::Process => "process",
+                Self::Empty => "",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for SystemInfoIsolation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SystemInfoIsolation {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "default" => Self::Default,
+                    "hyperv" => Self::Hyperv,
+                    "process" => Self::Process,
+                    "" => Self::Empty,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     /**Response of Engine API: GET "/version"
 */
@@ -11284,6 +12250,37 @@ file (`resolv.conf`).
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl TaskSpecContainerSpecIsolation {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Default => "default",
+                Self::Process => "process",
+                Self::Hyperv => "hyperv",
+                Self::Empty => "",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TaskSpecContainerSpecIsolation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskSpecContainerSpecIsolation {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "default" => Self::Default,
+                    "process" => Self::Process,
+                    "hyperv" => Self::Hyperv,
+                    "" => Self::Empty,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///Security options for the container
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct TaskSpecContainerSpecPrivileges {
@@ -11348,6 +12345,33 @@ file (`resolv.conf`).
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl TaskSpecContainerSpecPrivilegesAppArmorMode {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Default => "default",
+                Self::Disabled => "disabled",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TaskSpecContainerSpecPrivilegesAppArmorMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskSpecContainerSpecPrivilegesAppArmorMode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "default" => Self::Default,
+                    "disabled" => Self::Disabled,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///CredentialSpec for managed service account (Windows only)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -11458,6 +12482,35 @@ registry. The specified registry value must be located in:
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl TaskSpecContainerSpecPrivilegesSeccompMode {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Default => "default",
+                Self::Unconfined => "unconfined",
+                Self::Custom => "custom",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TaskSpecContainerSpecPrivilegesSeccompMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskSpecContainerSpecPrivilegesSeccompMode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "default" => Self::Default,
+                    "unconfined" => Self::Unconfined,
+                    "custom" => Self::Custom,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///`TaskSpecContainerSpecSecretsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -11773,6 +12826,35 @@ created as part of this service.
         #[serde(untagged)]
         Other(::std::string::String),
     }
+    impl TaskSpecRestartPolicyCondition {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::None => "none",
+                Self::OnFailure => "on-failure",
+                Self::Any => "any",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TaskSpecRestartPolicyCondition {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskSpecRestartPolicyCondition {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "none" => Self::None,
+                    "on-failure" => Self::OnFailure,
+                    "any" => Self::Any,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
+    }
     ///`TaskState`
     #[derive(
         ::serde::Deserialize,
@@ -11819,6 +12901,59 @@ created as part of this service.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl TaskState {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::New => "new",
+                Self::Allocated => "allocated",
+                Self::Pending => "pending",
+                Self::Assigned => "assigned",
+                Self::Accepted => "accepted",
+                Self::Preparing => "preparing",
+                Self::Ready => "ready",
+                Self::Starting => "starting",
+                Self::Running => "running",
+                Self::Complete => "complete",
+                Self::Shutdown => "shutdown",
+                Self::Failed => "failed",
+                Self::Rejected => "rejected",
+                Self::Remove => "remove",
+                Self::Orphaned => "orphaned",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for TaskState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for TaskState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "new" => Self::New,
+                    "allocated" => Self::Allocated,
+                    "pending" => Self::Pending,
+                    "assigned" => Self::Assigned,
+                    "accepted" => Self::Accepted,
+                    "preparing" => Self::Preparing,
+                    "ready" => Self::Ready,
+                    "starting" => Self::Starting,
+                    "running" => Self::Running,
+                    "complete" => Self::Complete,
+                    "shutdown" => Self::Shutdown,
+                    "failed" => Self::Failed,
+                    "rejected" => Self::Rejected,
+                    "remove" => Self::Remove,
+                    "orphaned" => Self::Orphaned,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     ///represents the status of a task.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -12085,6 +13220,33 @@ or `local` for machine level.
         /// A value this version of the API does not list, kept verbatim.
         #[serde(untagged)]
         Other(::std::string::String),
+    }
+    impl VolumeScope {
+        /// The value as Docker writes it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Local => "local",
+                Self::Global => "global",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+    }
+    impl ::std::fmt::Display for VolumeScope {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::str::FromStr for VolumeScope {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(
+                match value {
+                    "local" => Self::Local,
+                    "global" => Self::Global,
+                    other => Self::Other(other.to_owned()),
+                },
+            )
+        }
     }
     impl ::std::default::Default for VolumeScope {
         fn default() -> Self {
@@ -12471,1476 +13633,6 @@ is set to `-1` ("not available")
             fn from(value: String) -> Self {
                 Self(value.into())
             }
-        }
-    }
-    impl BuildCacheType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Internal => "internal",
-                Self::Frontend => "frontend",
-                Self::SourceLocal => "source.local",
-                Self::SourceGitCheckout => "source.git.checkout",
-                Self::ExecCachemount => "exec.cachemount",
-                Self::Regular => "regular",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for BuildCacheType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for BuildCacheType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "internal" => Self::Internal,
-                    "frontend" => Self::Frontend,
-                    "source.local" => Self::SourceLocal,
-                    "source.git.checkout" => Self::SourceGitCheckout,
-                    "exec.cachemount" => Self::ExecCachemount,
-                    "regular" => Self::Regular,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ClusterVolumePublishStatusItemState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::PendingPublish => "pending-publish",
-                Self::Published => "published",
-                Self::PendingNodeUnpublish => "pending-node-unpublish",
-                Self::PendingControllerUnpublish => "pending-controller-unpublish",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ClusterVolumePublishStatusItemState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ClusterVolumePublishStatusItemState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "pending-publish" => Self::PendingPublish,
-                    "published" => Self::Published,
-                    "pending-node-unpublish" => Self::PendingNodeUnpublish,
-                    "pending-controller-unpublish" => Self::PendingControllerUnpublish,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ClusterVolumeSpecAccessModeAvailability {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Active => "active",
-                Self::Pause => "pause",
-                Self::Drain => "drain",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ClusterVolumeSpecAccessModeAvailability {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ClusterVolumeSpecAccessModeAvailability {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "active" => Self::Active,
-                    "pause" => Self::Pause,
-                    "drain" => Self::Drain,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ClusterVolumeSpecAccessModeScope {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Single => "single",
-                Self::Multi => "multi",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ClusterVolumeSpecAccessModeScope {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ClusterVolumeSpecAccessModeScope {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "single" => Self::Single,
-                    "multi" => Self::Multi,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ClusterVolumeSpecAccessModeSharing {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::None => "none",
-                Self::Readonly => "readonly",
-                Self::Onewriter => "onewriter",
-                Self::All => "all",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ClusterVolumeSpecAccessModeSharing {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ClusterVolumeSpecAccessModeSharing {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "none" => Self::None,
-                    "readonly" => Self::Readonly,
-                    "onewriter" => Self::Onewriter,
-                    "all" => Self::All,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ContainerStateInnerStatus {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Created => "created",
-                Self::Running => "running",
-                Self::Paused => "paused",
-                Self::Restarting => "restarting",
-                Self::Removing => "removing",
-                Self::Exited => "exited",
-                Self::Dead => "dead",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ContainerStateInnerStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ContainerStateInnerStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "created" => Self::Created,
-                    "running" => Self::Running,
-                    "paused" => Self::Paused,
-                    "restarting" => Self::Restarting,
-                    "removing" => Self::Removing,
-                    "exited" => Self::Exited,
-                    "dead" => Self::Dead,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ContainerSummaryHealthStatus {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::None => "none",
-                Self::Starting => "starting",
-                Self::Healthy => "healthy",
-                Self::Unhealthy => "unhealthy",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ContainerSummaryHealthStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ContainerSummaryHealthStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "none" => Self::None,
-                    "starting" => Self::Starting,
-                    "healthy" => Self::Healthy,
-                    "unhealthy" => Self::Unhealthy,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ContainerSummaryState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Created => "created",
-                Self::Running => "running",
-                Self::Paused => "paused",
-                Self::Restarting => "restarting",
-                Self::Exited => "exited",
-                Self::Removing => "removing",
-                Self::Dead => "dead",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ContainerSummaryState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ContainerSummaryState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "created" => Self::Created,
-                    "running" => Self::Running,
-                    "paused" => Self::Paused,
-                    "restarting" => Self::Restarting,
-                    "exited" => Self::Exited,
-                    "removing" => Self::Removing,
-                    "dead" => Self::Dead,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ContainerWaitCondition {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::NotRunning => "not-running",
-                Self::NextExit => "next-exit",
-                Self::Removed => "removed",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ContainerWaitCondition {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ContainerWaitCondition {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "not-running" => Self::NotRunning,
-                    "next-exit" => Self::NextExit,
-                    "removed" => Self::Removed,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EndpointPortConfigProtocol {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Tcp => "tcp",
-                Self::Udp => "udp",
-                Self::Sctp => "sctp",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EndpointPortConfigProtocol {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EndpointPortConfigProtocol {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "tcp" => Self::Tcp,
-                    "udp" => Self::Udp,
-                    "sctp" => Self::Sctp,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EndpointPortConfigPublishMode {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Ingress => "ingress",
-                Self::Host => "host",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EndpointPortConfigPublishMode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EndpointPortConfigPublishMode {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "ingress" => Self::Ingress,
-                    "host" => Self::Host,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EndpointSpecMode {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Vip => "vip",
-                Self::Dnsrr => "dnsrr",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EndpointSpecMode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EndpointSpecMode {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "vip" => Self::Vip,
-                    "dnsrr" => Self::Dnsrr,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EventMessageScope {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Local => "local",
-                Self::Swarm => "swarm",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EventMessageScope {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EventMessageScope {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "local" => Self::Local,
-                    "swarm" => Self::Swarm,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl EventMessageType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Builder => "builder",
-                Self::Config => "config",
-                Self::Container => "container",
-                Self::Daemon => "daemon",
-                Self::Image => "image",
-                Self::Network => "network",
-                Self::Node => "node",
-                Self::Plugin => "plugin",
-                Self::Secret => "secret",
-                Self::Service => "service",
-                Self::Volume => "volume",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for EventMessageType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for EventMessageType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "builder" => Self::Builder,
-                    "config" => Self::Config,
-                    "container" => Self::Container,
-                    "daemon" => Self::Daemon,
-                    "image" => Self::Image,
-                    "network" => Self::Network,
-                    "node" => Self::Node,
-                    "plugin" => Self::Plugin,
-                    "secret" => Self::Secret,
-                    "service" => Self::Service,
-                    "volume" => Self::Volume,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl HealthInnerStatus {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::None => "none",
-                Self::Starting => "starting",
-                Self::Healthy => "healthy",
-                Self::Unhealthy => "unhealthy",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for HealthInnerStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for HealthInnerStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "none" => Self::None,
-                    "starting" => Self::Starting,
-                    "healthy" => Self::Healthy,
-                    "unhealthy" => Self::Unhealthy,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl HostConfigCgroupnsMode {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Private => "private",
-                Self::Host => "host",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for HostConfigCgroupnsMode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for HostConfigCgroupnsMode {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "private" => Self::Private,
-                    "host" => Self::Host,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl HostConfigIsolation {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Default => "default",
-                Self::Process => "process",
-                Self::Hyperv => "hyperv",
-                Self::Empty => "",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for HostConfigIsolation {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for HostConfigIsolation {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "default" => Self::Default,
-                    "process" => Self::Process,
-                    "hyperv" => Self::Hyperv,
-                    "" => Self::Empty,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl HostConfigLogConfigType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Local => "local",
-                Self::JsonFile => "json-file",
-                Self::Syslog => "syslog",
-                Self::Journald => "journald",
-                Self::Gelf => "gelf",
-                Self::Fluentd => "fluentd",
-                Self::Awslogs => "awslogs",
-                Self::Splunk => "splunk",
-                Self::Etwlogs => "etwlogs",
-                Self::None => "none",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for HostConfigLogConfigType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for HostConfigLogConfigType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "local" => Self::Local,
-                    "json-file" => Self::JsonFile,
-                    "syslog" => Self::Syslog,
-                    "journald" => Self::Journald,
-                    "gelf" => Self::Gelf,
-                    "fluentd" => Self::Fluentd,
-                    "awslogs" => Self::Awslogs,
-                    "splunk" => Self::Splunk,
-                    "etwlogs" => Self::Etwlogs,
-                    "none" => Self::None,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ImageBuildContentType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::ApplicationXTar => "application/x-tar",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ImageBuildContentType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ImageBuildContentType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "application/x-tar" => Self::ApplicationXTar,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ImageBuildVersion {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::X1 => "1",
-                Self::X2 => "2",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ImageBuildVersion {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ImageBuildVersion {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "1" => Self::X1,
-                    "2" => Self::X2,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ImageManifestSummaryKind {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Image => "image",
-                Self::Attestation => "attestation",
-                Self::Unknown => "unknown",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ImageManifestSummaryKind {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ImageManifestSummaryKind {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "image" => Self::Image,
-                    "attestation" => Self::Attestation,
-                    "unknown" => Self::Unknown,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl LocalNodeState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Empty => "",
-                Self::Inactive => "inactive",
-                Self::Pending => "pending",
-                Self::Active => "active",
-                Self::Error => "error",
-                Self::Locked => "locked",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for LocalNodeState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for LocalNodeState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "" => Self::Empty,
-                    "inactive" => Self::Inactive,
-                    "pending" => Self::Pending,
-                    "active" => Self::Active,
-                    "error" => Self::Error,
-                    "locked" => Self::Locked,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl MountBindOptionsPropagation {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Private => "private",
-                Self::Rprivate => "rprivate",
-                Self::Shared => "shared",
-                Self::Rshared => "rshared",
-                Self::Slave => "slave",
-                Self::Rslave => "rslave",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for MountBindOptionsPropagation {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for MountBindOptionsPropagation {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "private" => Self::Private,
-                    "rprivate" => Self::Rprivate,
-                    "shared" => Self::Shared,
-                    "rshared" => Self::Rshared,
-                    "slave" => Self::Slave,
-                    "rslave" => Self::Rslave,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl MountType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Bind => "bind",
-                Self::Cluster => "cluster",
-                Self::Image => "image",
-                Self::Npipe => "npipe",
-                Self::Tmpfs => "tmpfs",
-                Self::Volume => "volume",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for MountType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for MountType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "bind" => Self::Bind,
-                    "cluster" => Self::Cluster,
-                    "image" => Self::Image,
-                    "npipe" => Self::Npipe,
-                    "tmpfs" => Self::Tmpfs,
-                    "volume" => Self::Volume,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl NodeSpecAvailability {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Active => "active",
-                Self::Pause => "pause",
-                Self::Drain => "drain",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for NodeSpecAvailability {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for NodeSpecAvailability {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "active" => Self::Active,
-                    "pause" => Self::Pause,
-                    "drain" => Self::Drain,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl NodeSpecRole {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Worker => "worker",
-                Self::Manager => "manager",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for NodeSpecRole {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for NodeSpecRole {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "worker" => Self::Worker,
-                    "manager" => Self::Manager,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl NodeState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Unknown => "unknown",
-                Self::Down => "down",
-                Self::Ready => "ready",
-                Self::Disconnected => "disconnected",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for NodeState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for NodeState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "unknown" => Self::Unknown,
-                    "down" => Self::Down,
-                    "ready" => Self::Ready,
-                    "disconnected" => Self::Disconnected,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl PluginConfigInterfaceProtocolScheme {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Empty => "",
-                Self::MobyPluginsHttpV1 => "moby.plugins.http/v1",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for PluginConfigInterfaceProtocolScheme {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for PluginConfigInterfaceProtocolScheme {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "" => Self::Empty,
-                    "moby.plugins.http/v1" => Self::MobyPluginsHttpV1,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl PortSummaryType {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Tcp => "tcp",
-                Self::Udp => "udp",
-                Self::Sctp => "sctp",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for PortSummaryType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for PortSummaryType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "tcp" => Self::Tcp,
-                    "udp" => Self::Udp,
-                    "sctp" => Self::Sctp,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl Reachability {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Unknown => "unknown",
-                Self::Unreachable => "unreachable",
-                Self::Reachable => "reachable",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for Reachability {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for Reachability {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "unknown" => Self::Unknown,
-                    "unreachable" => Self::Unreachable,
-                    "reachable" => Self::Reachable,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl RestartPolicyName {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Empty => "",
-                Self::No => "no",
-                Self::Always => "always",
-                Self::UnlessStopped => "unless-stopped",
-                Self::OnFailure => "on-failure",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for RestartPolicyName {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for RestartPolicyName {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "" => Self::Empty,
-                    "no" => Self::No,
-                    "always" => Self::Always,
-                    "unless-stopped" => Self::UnlessStopped,
-                    "on-failure" => Self::OnFailure,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceSpecRollbackConfigFailureAction {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Continue => "continue",
-                Self::Pause => "pause",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceSpecRollbackConfigFailureAction {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceSpecRollbackConfigFailureAction {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "continue" => Self::Continue,
-                    "pause" => Self::Pause,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceSpecRollbackConfigOrder {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::StopFirst => "stop-first",
-                Self::StartFirst => "start-first",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceSpecRollbackConfigOrder {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceSpecRollbackConfigOrder {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "stop-first" => Self::StopFirst,
-                    "start-first" => Self::StartFirst,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceSpecUpdateConfigFailureAction {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Continue => "continue",
-                Self::Pause => "pause",
-                Self::Rollback => "rollback",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceSpecUpdateConfigFailureAction {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceSpecUpdateConfigFailureAction {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "continue" => Self::Continue,
-                    "pause" => Self::Pause,
-                    "rollback" => Self::Rollback,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceSpecUpdateConfigOrder {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::StopFirst => "stop-first",
-                Self::StartFirst => "start-first",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceSpecUpdateConfigOrder {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceSpecUpdateConfigOrder {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "stop-first" => Self::StopFirst,
-                    "start-first" => Self::StartFirst,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceUpdateRegistryAuthFrom {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Spec => "spec",
-                Self::PreviousSpec => "previous-spec",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceUpdateRegistryAuthFrom {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceUpdateRegistryAuthFrom {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "spec" => Self::Spec,
-                    "previous-spec" => Self::PreviousSpec,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl ServiceUpdateStatusState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Updating => "updating",
-                Self::Paused => "paused",
-                Self::Completed => "completed",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for ServiceUpdateStatusState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for ServiceUpdateStatusState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "updating" => Self::Updating,
-                    "paused" => Self::Paused,
-                    "completed" => Self::Completed,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl SwarmSpecCaConfigExternalCAsItemProtocol {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Cfssl => "cfssl",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for SwarmSpecCaConfigExternalCAsItemProtocol {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for SwarmSpecCaConfigExternalCAsItemProtocol {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "cfssl" => Self::Cfssl,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl SystemDataUsageTypeItem {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Container => "container",
-                Self::Image => "image",
-                Self::Volume => "volume",
-                Self::BuildCache => "build-cache",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for SystemDataUsageTypeItem {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for SystemDataUsageTypeItem {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "container" => Self::Container,
-                    "image" => Self::Image,
-                    "volume" => Self::Volume,
-                    "build-cache" => Self::BuildCache,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl SystemInfoCgroupDriver {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Cgroupfs => "cgroupfs",
-                Self::Systemd => "systemd",
-                Self::None => "none",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for SystemInfoCgroupDriver {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for SystemInfoCgroupDriver {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "cgroupfs" => Self::Cgroupfs,
-                    "systemd" => Self::Systemd,
-                    "none" => Self::None,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl SystemInfoCgroupVersion {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::X1 => "1",
-                Self::X2 => "2",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for SystemInfoCgroupVersion {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for SystemInfoCgroupVersion {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "1" => Self::X1,
-                    "2" => Self::X2,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl SystemInfoIsolation {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Default => "default",
-                Self::Hyperv => "hyperv",
-                Self::Process => "process",
-                Self::Empty => "",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for SystemInfoIsolation {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for SystemInfoIsolation {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "default" => Self::Default,
-                    "hyperv" => Self::Hyperv,
-                    "process" => Self::Process,
-                    "" => Self::Empty,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl TaskSpecContainerSpecIsolation {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Default => "default",
-                Self::Process => "process",
-                Self::Hyperv => "hyperv",
-                Self::Empty => "",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for TaskSpecContainerSpecIsolation {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for TaskSpecContainerSpecIsolation {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "default" => Self::Default,
-                    "process" => Self::Process,
-                    "hyperv" => Self::Hyperv,
-                    "" => Self::Empty,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl TaskSpecContainerSpecPrivilegesAppArmorMode {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Default => "default",
-                Self::Disabled => "disabled",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for TaskSpecContainerSpecPrivilegesAppArmorMode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for TaskSpecContainerSpecPrivilegesAppArmorMode {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "default" => Self::Default,
-                    "disabled" => Self::Disabled,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl TaskSpecContainerSpecPrivilegesSeccompMode {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Default => "default",
-                Self::Unconfined => "unconfined",
-                Self::Custom => "custom",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for TaskSpecContainerSpecPrivilegesSeccompMode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for TaskSpecContainerSpecPrivilegesSeccompMode {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "default" => Self::Default,
-                    "unconfined" => Self::Unconfined,
-                    "custom" => Self::Custom,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl TaskSpecRestartPolicyCondition {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::None => "none",
-                Self::OnFailure => "on-failure",
-                Self::Any => "any",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for TaskSpecRestartPolicyCondition {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for TaskSpecRestartPolicyCondition {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "none" => Self::None,
-                    "on-failure" => Self::OnFailure,
-                    "any" => Self::Any,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl TaskState {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::New => "new",
-                Self::Allocated => "allocated",
-                Self::Pending => "pending",
-                Self::Assigned => "assigned",
-                Self::Accepted => "accepted",
-                Self::Preparing => "preparing",
-                Self::Ready => "ready",
-                Self::Starting => "starting",
-                Self::Running => "running",
-                Self::Complete => "complete",
-                Self::Shutdown => "shutdown",
-                Self::Failed => "failed",
-                Self::Rejected => "rejected",
-                Self::Remove => "remove",
-                Self::Orphaned => "orphaned",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for TaskState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for TaskState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "new" => Self::New,
-                    "allocated" => Self::Allocated,
-                    "pending" => Self::Pending,
-                    "assigned" => Self::Assigned,
-                    "accepted" => Self::Accepted,
-                    "preparing" => Self::Preparing,
-                    "ready" => Self::Ready,
-                    "starting" => Self::Starting,
-                    "running" => Self::Running,
-                    "complete" => Self::Complete,
-                    "shutdown" => Self::Shutdown,
-                    "failed" => Self::Failed,
-                    "rejected" => Self::Rejected,
-                    "remove" => Self::Remove,
-                    "orphaned" => Self::Orphaned,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
-        }
-    }
-    impl VolumeScope {
-        /// The value as Docker writes it.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Local => "local",
-                Self::Global => "global",
-                Self::Other(value) => value.as_str(),
-            }
-        }
-    }
-    impl ::std::fmt::Display for VolumeScope {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::std::str::FromStr for VolumeScope {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(
-                match value {
-                    "local" => Self::Local,
-                    "global" => Self::Global,
-                    other => Self::Other(other.to_owned()),
-                },
-            )
         }
     }
 }
@@ -16947,8 +16639,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17053,8 +16751,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17133,8 +16837,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17216,8 +16926,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_top",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17387,8 +17103,14 @@ pub mod builder {
                 operation_id: "container_logs",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -17454,8 +17176,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_changes",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -17510,8 +17238,14 @@ pub mod builder {
                 operation_id: "container_export",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -17598,8 +17332,14 @@ pub mod builder {
                 operation_id: "container_stats",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -17688,8 +17428,14 @@ pub mod builder {
                 operation_id: "container_resize",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -17769,8 +17515,14 @@ pub mod builder {
                 operation_id: "container_start",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -17864,8 +17616,14 @@ pub mod builder {
                 operation_id: "container_stop",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -17960,8 +17718,14 @@ pub mod builder {
                 operation_id: "container_restart",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18041,8 +17805,14 @@ pub mod builder {
                 operation_id: "container_kill",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18130,8 +17900,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_update",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -18210,8 +17986,14 @@ pub mod builder {
                 operation_id: "container_rename",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18274,8 +18056,14 @@ pub mod builder {
                 operation_id: "container_pause",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18339,8 +18127,14 @@ pub mod builder {
                 operation_id: "container_unpause",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18447,10 +18241,13 @@ pub mod builder {
                 .map_err(|_| "conversion to `bool` for stream failed".to_string());
             self
         }
-        ///Sends a `POST` request to `/containers/{id}/attach`
-        pub async fn send(
+        /// The request `send` and `upgrade` share.
+        fn request(
             self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, id, detach_keys, logs, stderr, stdin, stdout, stream } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let detach_keys = detach_keys.map_err(Error::InvalidRequest)?;
@@ -18482,14 +18279,48 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("stream", &stream))
                 .headers(header_map)
                 .build()?;
+            Ok((client, request))
+        }
+        ///Sends a `POST` request to `/containers/{id}/attach`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+            let (client, request) = self.request()?;
             let info = OperationInfo {
                 operation_id: "container_attach",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
+        }
+        /// Sends the request asking the daemon to switch the connection to `tcp` (`Connection: Upgrade`, answered `101`): the connection then carries input one way and output the other.
+        pub async fn upgrade(
+            self,
+        ) -> Result<ResponseValue<::reqwest::Upgraded>, Error<types::ErrorResponse>> {
+            let (client, request) = self.request()?;
+            let info = OperationInfo {
+                operation_id: "container_attach",
+            };
+            ::docker_engine_api_runtime::read_upgrade(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Upgrade(
+                                ::docker_engine_api_runtime::Protocol::Tcp,
+                            ),
+                        )
+                        .await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::container_attach_websocket`]
@@ -18633,7 +18464,17 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_attach_websocket",
             };
-            ResponseValue::upgrade(super::exchange(client, request, &info, true).await?)
+            ::docker_engine_api_runtime::read_upgrade(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Upgrade(
+                                ::docker_engine_api_runtime::Protocol::Websocket,
+                            ),
+                        )
+                        .await?,
+                )
                 .await
         }
     }
@@ -18714,8 +18555,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_wait",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -18820,8 +18667,14 @@ pub mod builder {
                 operation_id: "container_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -18897,8 +18750,14 @@ pub mod builder {
                 operation_id: "container_archive",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -19039,8 +18898,14 @@ pub mod builder {
                 operation_id: "put_container_archive",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -19120,8 +18985,14 @@ pub mod builder {
                 operation_id: "container_archive_info",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -19186,8 +19057,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19308,8 +19185,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -19830,8 +19713,14 @@ pub mod builder {
                 operation_id: "image_build",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -19980,8 +19869,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "build_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20193,8 +20088,14 @@ pub mod builder {
                 operation_id: "image_create",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20287,8 +20188,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20370,8 +20277,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_history",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20481,8 +20394,14 @@ pub mod builder {
                 operation_id: "image_push",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20579,8 +20498,14 @@ pub mod builder {
                 operation_id: "image_tag",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -20690,8 +20615,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_delete",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20786,8 +20717,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_search",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20852,8 +20789,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20917,8 +20860,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_auth",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -20961,8 +20910,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_info",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21005,8 +20960,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_version",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21042,8 +21003,14 @@ pub mod builder {
                 operation_id: "system_ping",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21079,8 +21046,14 @@ pub mod builder {
                 operation_id: "system_ping_head",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21274,8 +21247,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_commit",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21368,8 +21347,14 @@ pub mod builder {
                 operation_id: "system_events",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21448,8 +21433,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_data_usage",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21525,8 +21516,14 @@ pub mod builder {
                 operation_id: "image_get",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21602,8 +21599,14 @@ pub mod builder {
                 operation_id: "image_get_all",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21697,8 +21700,14 @@ pub mod builder {
                 operation_id: "image_load",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -21779,8 +21788,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_exec",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -21829,10 +21844,13 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/exec/{id}/start`
-        pub async fn send(
+        /// The request `send` and `upgrade` share.
+        fn request(
             self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -21858,14 +21876,48 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
+            Ok((client, request))
+        }
+        ///Sends a `POST` request to `/exec/{id}/start`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+            let (client, request) = self.request()?;
             let info = OperationInfo {
                 operation_id: "exec_start",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
+        }
+        /// Sends the request asking the daemon to switch the connection to `tcp` (`Connection: Upgrade`, answered `101`): the connection then carries input one way and output the other.
+        pub async fn upgrade(
+            self,
+        ) -> Result<ResponseValue<::reqwest::Upgraded>, Error<types::ErrorResponse>> {
+            let (client, request) = self.request()?;
+            let info = OperationInfo {
+                operation_id: "exec_start",
+            };
+            ::docker_engine_api_runtime::read_upgrade(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Upgrade(
+                                ::docker_engine_api_runtime::Protocol::Tcp,
+                            ),
+                        )
+                        .await?,
+                )
+                .await
         }
     }
     /**Builder for [`Client::exec_resize`]
@@ -21952,8 +22004,14 @@ pub mod builder {
                 operation_id: "exec_resize",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22018,8 +22076,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "exec_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22084,8 +22148,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22153,8 +22223,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22216,8 +22292,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22316,8 +22398,14 @@ pub mod builder {
                 operation_id: "volume_update",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22394,8 +22482,14 @@ pub mod builder {
                 operation_id: "volume_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22460,8 +22554,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "volume_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22526,8 +22626,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22620,8 +22726,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22684,8 +22796,14 @@ pub mod builder {
                 operation_id: "network_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22758,8 +22876,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -22847,8 +22971,14 @@ pub mod builder {
                 operation_id: "network_connect",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -22938,8 +23068,14 @@ pub mod builder {
                 operation_id: "network_disconnect",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -23004,8 +23140,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_prune",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -23070,8 +23212,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -23135,8 +23283,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_plugin_privileges",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -23246,8 +23400,14 @@ pub mod builder {
                 operation_id: "plugin_pull",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -23309,8 +23469,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -23386,8 +23552,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_delete",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -23464,8 +23636,14 @@ pub mod builder {
                 operation_id: "plugin_enable",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -23542,8 +23720,14 @@ pub mod builder {
                 operation_id: "plugin_disable",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -23653,8 +23837,14 @@ pub mod builder {
                 operation_id: "plugin_upgrade",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -23737,8 +23927,14 @@ pub mod builder {
                 operation_id: "plugin_create",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -23793,8 +23989,14 @@ pub mod builder {
                 operation_id: "plugin_push",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -23873,8 +24075,14 @@ pub mod builder {
                 operation_id: "plugin_set",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -23939,8 +24147,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -24002,8 +24216,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -24080,8 +24300,14 @@ pub mod builder {
                 operation_id: "node_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -24174,8 +24400,14 @@ pub mod builder {
                 operation_id: "node_update",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -24218,8 +24450,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -24287,8 +24525,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_init",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -24357,8 +24601,14 @@ pub mod builder {
                 operation_id: "swarm_join",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -24418,8 +24668,14 @@ pub mod builder {
                 operation_id: "swarm_leave",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -24571,8 +24827,14 @@ pub mod builder {
                 operation_id: "swarm_update",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -24618,8 +24880,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "swarm_unlockkey",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -24688,8 +24956,14 @@ pub mod builder {
                 operation_id: "swarm_unlock",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -24768,8 +25042,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -24855,8 +25135,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -24939,8 +25225,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -25003,8 +25295,14 @@ pub mod builder {
                 operation_id: "service_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -25167,8 +25465,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_update",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -25338,8 +25642,14 @@ pub mod builder {
                 operation_id: "service_logs",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -25404,8 +25714,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -25467,8 +25783,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -25638,8 +25960,14 @@ pub mod builder {
                 operation_id: "task_logs",
             };
             Ok(
-                ResponseValue::stream(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_stream(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -25704,8 +26032,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -25772,8 +26106,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -25835,8 +26175,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -25899,8 +26245,14 @@ pub mod builder {
                 operation_id: "secret_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -25995,8 +26347,14 @@ pub mod builder {
                 operation_id: "secret_update",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -26061,8 +26419,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_list",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -26129,8 +26493,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_create",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -26192,8 +26562,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -26256,8 +26632,14 @@ pub mod builder {
                 operation_id: "config_delete",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -26352,8 +26734,14 @@ pub mod builder {
                 operation_id: "config_update",
             };
             Ok(
-                ResponseValue::empty(
-                    super::exchange(client, request, &info, false).await?,
+                ::docker_engine_api_runtime::read_empty(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 ),
             )
         }
@@ -26419,8 +26807,14 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "distribution_inspect",
             };
-            ResponseValue::from_response(
-                    super::exchange(client, request, &info, false).await?,
+            ::docker_engine_api_runtime::read_json(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Success,
+                        )
+                        .await?,
                 )
                 .await
         }
@@ -26455,7 +26849,17 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "session",
             };
-            ResponseValue::upgrade(super::exchange(client, request, &info, true).await?)
+            ::docker_engine_api_runtime::read_upgrade(
+                    ::docker_engine_api_runtime::exchange(
+                            client,
+                            request,
+                            &info,
+                            ::docker_engine_api_runtime::Expect::Upgrade(
+                                ::docker_engine_api_runtime::Protocol::H2c,
+                            ),
+                        )
+                        .await?,
+                )
                 .await
         }
     }
@@ -26464,99 +26868,15 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
-/// The exchange every operation shares (codegen rule `one_exchange`):
-/// runs the client hooks, sends the request, and returns the response
-/// when its status is the operation's success (`101` for a protocol
-/// upgrade, `2xx` otherwise); a `4xx`/`5xx` becomes
-/// `Error::ErrorResponse` with Docker's message.
-async fn exchange(
-    client: &Client,
-    mut request: reqwest::Request,
-    info: &OperationInfo,
-    upgrade: bool,
-) -> Result<reqwest::Response, Error<types::ErrorResponse>> {
-    client.pre(&mut request, info).await?;
-    let result = client.exec(request, info).await;
-    client.post(&result, info).await?;
-    let response = result?;
-    match response.status().as_u16() {
-        101 if upgrade => Ok(response),
-        200..=299 if !upgrade => Ok(response),
-        400..=599 => {
-            Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
-        }
-        _ => Err(Error::UnexpectedResponse(response)),
+/// progenitor's default hooks: the runtime's exchange sends the
+/// headers of protocol upgrades itself.
+impl ClientHooks<()> for Client {}
+/// An error answer whose body is not Docker's JSON keeps the daemon's
+/// text as its message.
+impl ::docker_engine_api_runtime::DaemonError for types::ErrorResponse {
+    fn from_message(message: ::std::string::String) -> Self {
+        Self { message }
     }
-}
-/// Sends the headers of a protocol upgrade (Docker's hijacked `tcp`,
-/// `websocket`, `h2c`) on the operations that answer `101`.
-impl ClientHooks<()> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> ::std::result::Result<(), Error<E>> {
-        let protocol = match info.operation_id {
-            "container_attach_websocket" => "websocket",
-            "session" => "h2c",
-            _ => return Ok(()),
-        };
-        let headers = request.headers_mut();
-        headers
-            .insert(
-                ::reqwest::header::CONNECTION,
-                ::reqwest::header::HeaderValue::from_static("Upgrade"),
-            );
-        headers
-            .insert(
-                ::reqwest::header::UPGRADE,
-                ::reqwest::header::HeaderValue::from_static(protocol),
-            );
-        if protocol == "websocket" {
-            headers
-                .insert(
-                    ::reqwest::header::SEC_WEBSOCKET_VERSION,
-                    ::reqwest::header::HeaderValue::from_static("13"),
-                );
-            if let Ok(key) = ::reqwest::header::HeaderValue::from_str(&websocket_key()) {
-                headers.insert(::reqwest::header::SEC_WEBSOCKET_KEY, key);
-            }
-        }
-        Ok(())
-    }
-}
-/// A fresh `Sec-WebSocket-Key`: 16 random bytes, base64. The randomness
-/// comes from std's per-process hash keys, to need no extra crate.
-fn websocket_key() -> String {
-    use ::std::hash::{BuildHasher, Hasher};
-    let mut bytes = [0u8; 16];
-    for chunk in bytes.chunks_mut(8) {
-        let mut hasher = ::std::collections::hash_map::RandomState::new().build_hasher();
-        hasher
-            .write_u128(
-                ::std::time::SystemTime::now()
-                    .duration_since(::std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or_default(),
-            );
-        chunk.copy_from_slice(&hasher.finish().to_le_bytes());
-    }
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(24);
-    for group in bytes.chunks(3) {
-        let n = group
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= group.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 /// The type of one line of each operation that answers a stream of
 /// JSON documents (events, stats, pull/push/build/load progress).

@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use crate::ApiVersion;
 use crate::error::{Error, ErrorKind};
 use crate::host::{DEFAULT_HOST, Host};
-use crate::version::ApiVersion;
 
 /// How to reach and talk to a daemon.
 #[derive(Clone, Debug)]

@@ -3,10 +3,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::ApiVersion;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::host::Host;
-use crate::version::ApiVersion;
 use crate::versions::{ALL, COMPILED, VersionedClient};
 
 /// A handle on one Docker daemon: the HTTP connection pool, the daemon's

@@ -1,10 +1,10 @@
 //! Attach and exec with stdin: the connection is hijacked (`Connection:
 //! Upgrade`, `Upgrade: tcp`, answered `101`) and becomes a raw duplex stream.
 //!
-//! The generated `container_attach`/`exec_start` send no upgrade headers and
-//! read output only; interactive use needs the upgrade, which is HTTP plumbing
-//! a generator cannot express, so it lives here. Requests use the negotiated
-//! version's path prefix.
+//! The requests are the negotiated version's own `container_attach` and
+//! `exec_start`, sent with their builders' `upgrade()` (the generator adds it
+//! to the operations the rules recorded as upgradable); this module turns
+//! the switched connection into an output stream and a stdin writer.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -98,24 +98,30 @@ impl Docker {
         container: &str,
         options: &AttachOptions,
     ) -> Result<Hijacked, Error> {
-        let version = self.negotiate().await?.version;
-        let mut query = vec![
-            ("stream", "true".to_string()),
-            ("stdin", options.stdin.to_string()),
-            ("stdout", options.stdout.to_string()),
-            ("stderr", options.stderr.to_string()),
-            ("logs", options.logs.to_string()),
-        ];
-        if let Some(keys) = &options.detach_keys {
-            query.push(("detachKeys", keys.clone()));
-        }
-        let url = format!(
-            "{}/containers/{}/attach",
-            self.versioned_url(version),
-            progenitor_client::encode_path(container)
-        );
-        let request = self.http().post(url).query(&query);
-        self.hijack(request).await
+        let client = self.client().await?;
+        // (The body is parenthesised: `break 'label { .. }` reads like an
+        // unlabeled break of a labeled block, and rustc says so.)
+        // The handshake (up to the `101`) is bounded by the request timeout;
+        // the hijacked stream that follows is not.
+        let upgrade = async {
+            let answer: Result<Switched, Error> = crate::with_api!(&client, |c, _api| ({
+                let mut request = c
+                    .container_attach()
+                    .id(container)
+                    .stream(true)
+                    .stdin(options.stdin)
+                    .stdout(options.stdout)
+                    .stderr(options.stderr)
+                    .logs(options.logs);
+                if let Some(keys) = &options.detach_keys {
+                    request = request.detach_keys(keys.clone());
+                }
+                request.upgrade().await.map_err(switch_refused)
+            }));
+            answer
+        };
+        let answer = self.bounded("the upgrade of the connection", upgrade).await;
+        self.hijacked(answer).await
     }
 
     /// Starts an exec instance attached over a hijacked connection.
@@ -124,61 +130,74 @@ impl Docker {
         exec_id: &str,
         options: &ExecStartOptions,
     ) -> Result<Hijacked, Error> {
-        let version = self.negotiate().await?.version;
-        let url = format!(
-            "{}/exec/{}/start",
-            self.versioned_url(version),
-            progenitor_client::encode_path(exec_id)
-        );
+        let client = self.client().await?;
+        // The body as the daemon reads it; each version's type keeps the
+        // fields it knows (v1.40–v1.41 have no `ConsoleSize`, and those
+        // daemons ignore it).
         let mut body = serde_json::json!({ "Detach": false, "Tty": options.tty });
         if let Some(size) = options.console_size {
             body["ConsoleSize"] = serde_json::json!(size);
         }
-        self.hijack(self.http().post(url).json(&body)).await
+        // The handshake (up to the `101`) is bounded by the request timeout;
+        // the hijacked stream that follows is not.
+        let upgrade = async {
+            let answer: Result<Switched, Error> = crate::with_api!(&client, |c, api| ({
+                match serde_json::from_value::<api::types::ExecStartConfig>(body) {
+                    Ok(body) => c
+                        .exec_start()
+                        .id(exec_id)
+                        .body(body)
+                        .upgrade()
+                        .await
+                        .map_err(switch_refused),
+                    Err(e) => Err(Error::new(
+                        ErrorKind::InvalidRequest,
+                        format!("exec start options: {e}"),
+                    )),
+                }
+            }));
+            answer
+        };
+        let answer = self.bounded("the upgrade of the connection", upgrade).await;
+        self.hijacked(answer).await
     }
 
-    /// The handshake (up to the `101` and the upgrade) is bounded by the
-    /// request timeout; the hijacked stream that follows is not.
-    async fn hijack(&self, request: reqwest::RequestBuilder) -> Result<Hijacked, Error> {
-        let request = request
-            .header(reqwest::header::CONNECTION, "Upgrade")
-            .header(reqwest::header::UPGRADE, "tcp");
-        self.bounded("the upgrade of the connection", self.handshake(request))
-            .await
-    }
-
-    async fn handshake(&self, request: reqwest::RequestBuilder) -> Result<Hijacked, Error> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| Error::from(e).with_host(self.host()))?;
-        let status = response.status();
-        if status != reqwest::StatusCode::SWITCHING_PROTOCOLS {
-            let err = if status.is_success() {
-                Error::new(
-                    ErrorKind::Connection,
-                    format!("the daemon answered {status} instead of switching protocols"),
-                )
-            } else {
-                crate::error_body::error_of(response).await
-            };
-            return Err(err.with_host(self.host()));
-        }
+    /// The switched connection as output stream and stdin writer.
+    async fn hijacked(&self, answer: Result<Switched, Error>) -> Result<Hijacked, Error> {
+        let switched = answer.map_err(|e| e.with_host(self.host()))?;
         // `raw-stream` is reliable from API 1.42 on; before, it is sent for
         // multiplexed streams too, and the first bytes decide.
-        let content_type = response
+        let content_type = switched
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
         let framing = Framing::of_answer(content_type, Some(self.negotiate().await?.version));
-        let upgraded = response
-            .upgrade()
-            .await
-            .map_err(|e| Error::from(e).with_host(self.host()))?;
-        let (read, write) = tokio::io::split(upgraded);
+        let (read, write) = tokio::io::split(switched.into_inner());
         Ok(Hijacked {
             output: LogStream::new(ReaderStream::new(read), framing),
             stdin: Stdin { inner: write },
         })
+    }
+}
+
+/// The answer of a builder's `upgrade()`.
+type Switched = progenitor_client::ResponseValue<reqwest::Upgraded>;
+
+/// A refused upgrade: a success status means the daemon answered without
+/// switching protocols (an old daemon, a proxy), which is no success here.
+fn switch_refused<E: serde::Serialize>(err: progenitor_client::Error<E>) -> Error {
+    match err {
+        progenitor_client::Error::UnexpectedResponse(response)
+            if response.status().is_success() =>
+        {
+            Error::new(
+                ErrorKind::Connection,
+                format!(
+                    "the daemon answered {} instead of switching protocols",
+                    response.status()
+                ),
+            )
+        }
+        other => Error::from(other),
     }
 }

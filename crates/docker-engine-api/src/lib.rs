@@ -53,13 +53,13 @@ mod hijack;
 mod host;
 mod json_path;
 mod streams;
-mod version;
 mod versioned;
 mod versions;
 
 pub use auth::{DOCKER_HUB, RegistryAuth, registry_of_image};
 pub use config::{Config, TlsSettings};
 pub use docker::{Docker, Negotiated, Ping};
+pub use docker_engine_api_runtime::{ApiVersion, ParseVersionError};
 pub use error::{Error, ErrorKind};
 pub use filters::Filters;
 pub use hijack::{AttachOptions, ExecStartOptions, Hijacked, HijackedOutput, Stdin};
@@ -67,7 +67,6 @@ pub use host::{DEFAULT_HOST, Host};
 pub use streams::{
     Body, ByteStreamExt, Framing, JsonLines, LogOutput, LogStream, ResponseExt, body_from_reader,
 };
-pub use version::{ApiVersion, ParseVersionError};
 pub use versions::*;
 
 /// Decodes JSON into `T` (a generated type, say), with the error of this

@@ -1,7 +1,7 @@
 //! What [`VersionedClient`] says about itself, beside its generated variants
 //! (`versions.rs`).
 
-use crate::version::ApiVersion;
+use crate::ApiVersion;
 use crate::versions::VersionedClient;
 
 impl VersionedClient {

@@ -1,124 +1,39 @@
-//! Code-level rules applied to progenitor's output, for what neither progenitor
-//! nor typify has a setting for. Like [`crate::fixups`], each rule is named and
-//! says why it exists; each runs on the syntax tree, never on text.
+//! Code rules that are our choices about the generated crates: their size,
+//! build time and tolerance of what daemons send.
 
 use std::collections::BTreeSet;
 
 use proc_macro2::Span;
 use quote::format_ident;
 use syn::visit_mut::VisitMut;
-use syn::{Fields, File, Item, ItemEnum, ItemImpl, ItemMod, parse_quote};
+use syn::{Fields, File, Item, ItemEnum, ItemImpl, parse_quote};
 
-/// What the rules need to know about the document the code came from.
-#[derive(Debug, Default)]
-pub struct Input {
-    /// Operation builders (`ImageCreate`) whose raw body the spec makes optional.
-    optional_raw_bodies: BTreeSet<String>,
-}
+use super::{
+    CodeRule, Input, derives, impl_self_name, impl_trait_name, module_mut, remove_derive,
+    serde_rename, tokens_of,
+};
+use crate::Protocol;
+use crate::rules::Cause;
 
-impl Input {
-    pub fn from_openapi(doc: &serde_json::Value) -> Self {
-        let mut optional_raw_bodies = BTreeSet::new();
-        for op in crate::fixups::openapi_operations(doc) {
-            let Some(body) = op.get("requestBody") else {
-                continue;
-            };
-            let required = body.get("required").and_then(serde_json::Value::as_bool) == Some(true);
-            let raw = body.pointer("/content/application~1octet-stream").is_some();
-            if let (false, true, Some(id)) = (
-                required,
-                raw,
-                op.get("operationId").and_then(|i| i.as_str()),
-            ) {
-                optional_raw_bodies.insert(heck::ToUpperCamelCase::to_upper_camel_case(id));
-            }
-        }
-        Self {
-            optional_raw_bodies,
-        }
-    }
-}
+pub(super) const LEAN_BUILDERS: CodeRule = CodeRule {
+    name: "lean_builders",
+    cause: Cause::Policy,
+    why: "progenitor's builder interface turns on typify's struct builders \
+          (`types::builder::*`, a second, fallible copy of every struct) and stores \
+          request bodies in them. They were half of the generated code and a third \
+          of its build time, and plain struct literals with `..Default::default()` \
+          do the same job. They go: operation builders store the body type itself, \
+          `body_map` goes, and a body whose type has no `Default` starts unset \
+          (`send` reports it) instead of half-built. Reports the types whose \
+          builder went.",
+    reference: "progenitor-impl 0.15.1: `InterfaceStyle::Builder` sets typify's \
+                `with_struct_builder(true)`; README, Interface style",
+    apply: lean_builders,
+};
 
-/// Applies every rule, in order.
-pub fn apply(file: &mut File, input: &Input) {
-    lean_builders(file);
-    optional_raw_bodies_start_empty(file, input);
-    open_enums(file);
-    one_exchange(file);
-}
-
-/// Rule `optional_raw_bodies_start_empty`: progenitor makes every request body
-/// required, so pulling an image (ImageCreate without `fromSrc=-`) or building
-/// from a remote context would need a dummy `.body(..)`. Where the spec says
-/// the body is optional, the operation builder starts with an empty one.
-fn optional_raw_bodies_start_empty(file: &mut File, input: &Input) {
-    let Some(ops) = module_mut(&mut file.items, "builder") else {
-        return;
-    };
-    for item in ops.iter_mut() {
-        let Item::Impl(imp) = item else { continue };
-        let Some(name) = impl_self_name(imp) else {
-            continue;
-        };
-        if imp.trait_.is_none() && input.optional_raw_bodies.contains(&name) {
-            EmptyBody.visit_item_impl_mut(imp);
-        }
-    }
-}
-
-/// In an operation builder's `new`, `body: Err(..)` → an empty body.
-struct EmptyBody;
-
-impl VisitMut for EmptyBody {
-    fn visit_field_value_mut(&mut self, fv: &mut syn::FieldValue) {
-        if matches!(&fv.member, syn::Member::Named(i) if i == "body") {
-            fv.expr = parse_quote! { Ok(::reqwest::Body::from(::std::vec::Vec::<u8>::new())) };
-        }
-    }
-}
-
-fn module_mut<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut Vec<Item>> {
-    items.iter_mut().find_map(|item| match item {
-        Item::Mod(ItemMod {
-            ident,
-            content: Some((_, items)),
-            ..
-        }) if ident == name => Some(items),
-        _ => None,
-    })
-}
-
-/// The type an `impl` block is for, when it is a plain name (`impl Foo`, `impl X for Foo`).
-fn impl_self_name(imp: &ItemImpl) -> Option<String> {
-    match &*imp.self_ty {
-        syn::Type::Path(p) if p.qself.is_none() => {
-            p.path.segments.last().map(|s| s.ident.to_string())
-        }
-        _ => None,
-    }
-}
-
-fn impl_trait_name(imp: &ItemImpl) -> Option<String> {
-    imp.trait_
-        .as_ref()
-        .and_then(|(path, _)| path.segments.last())
-        .map(|s| s.ident.to_string())
-}
-
-// ---------------------------------------------------------------------------
-// lean_builders
-// ---------------------------------------------------------------------------
-
-/// Rule `lean_builders`: progenitor's builder interface turns on typify's
-/// struct builders (`types::builder::*`, a second, fallible copy of every
-/// struct) and stores request bodies in them. They are half of the generated
-/// code and a third of its build time, and plain struct literals with
-/// `..Default::default()` do the same job. We drop them: operation builders
-/// store the body type itself, `body_map` goes, and a body whose type has no
-/// `Default` starts unset (`send` reports it) instead of half-built.
-fn lean_builders(file: &mut File) {
+fn lean_builders(file: &mut File, _: &Input) -> Result<Vec<String>, String> {
     let Some(types) = module_mut(&mut file.items, "types") else {
-        return;
+        return Ok(Vec::new());
     };
     // Types with a Default, before their builders go.
     let with_default: BTreeSet<String> = types
@@ -132,16 +47,20 @@ fn lean_builders(file: &mut File) {
             _ => None,
         })
         .collect();
+    let mut dropped = Vec::new();
     types.retain(|item| match item {
         Item::Mod(m) => m.ident != "builder",
-        Item::Impl(imp) => !is_builder_constructor(imp),
+        Item::Impl(imp) if is_builder_constructor(imp) => {
+            dropped.extend(impl_self_name(imp));
+            false
+        }
         _ => true,
     });
     // Struct builders also provide `From<Builder>`/`TryFrom<Builder>`; they
     // lived in the removed module, so nothing else refers to them.
 
     let Some(ops) = module_mut(&mut file.items, "builder") else {
-        return;
+        return Ok(dropped);
     };
     for item in ops.iter_mut() {
         StripBuilderPaths.visit_item_mut(item);
@@ -173,20 +92,7 @@ fn lean_builders(file: &mut File) {
             UnsetBody.visit_item_impl_mut(imp);
         }
     }
-}
-
-fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
-    attrs.iter().any(|a| {
-        a.path().is_ident("derive")
-            && a.parse_args_with(
-                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-            )
-            .is_ok_and(|paths| {
-                paths
-                    .iter()
-                    .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
-            })
-    })
+    Ok(dropped)
 }
 
 /// `impl Foo { pub fn builder() -> builder::Foo { .. } }`
@@ -253,10 +159,6 @@ impl VisitMut for UnsetBody {
     }
 }
 
-// ---------------------------------------------------------------------------
-// one_exchange
-// ---------------------------------------------------------------------------
-
 /// How an operation's `send` reads a successful response.
 #[derive(Debug, Clone, Copy)]
 enum Success {
@@ -271,6 +173,13 @@ enum Success {
 }
 
 impl Success {
+    const ALL: [Success; 4] = [
+        Success::Json,
+        Success::Empty,
+        Success::Stream,
+        Success::Upgrade,
+    ];
+
     /// The statements progenitor writes for this kind after `client.pre(..)`.
     fn progenitor_tail(self) -> Vec<syn::Stmt> {
         let arm: syn::Arm = match self {
@@ -300,49 +209,70 @@ impl Success {
         block.stmts
     }
 
-    /// What replaces that tail.
-    fn shared_tail(self) -> syn::Expr {
+    /// What replaces that tail: one call of the runtime's exchange, then the
+    /// runtime's reader of this kind of answer.
+    fn shared_tail(self, protocol: Option<Protocol>) -> syn::Expr {
+        let expect = expect_tokens(protocol);
+        let exchange = quote::quote! {
+            ::docker_engine_api_runtime::exchange(client, request, &info, #expect).await?
+        };
         match self {
-            Self::Json => parse_quote! {
-                ResponseValue::from_response(super::exchange(client, request, &info, false).await?).await
-            },
-            Self::Empty => parse_quote! {
-                Ok(ResponseValue::empty(super::exchange(client, request, &info, false).await?))
-            },
-            Self::Stream => parse_quote! {
-                Ok(ResponseValue::stream(super::exchange(client, request, &info, false).await?))
-            },
-            Self::Upgrade => parse_quote! {
-                ResponseValue::upgrade(super::exchange(client, request, &info, true).await?).await
-            },
+            Self::Json => parse_quote! { ::docker_engine_api_runtime::read_json(#exchange).await },
+            Self::Empty => parse_quote! { Ok(::docker_engine_api_runtime::read_empty(#exchange)) },
+            Self::Stream => {
+                parse_quote! { Ok(::docker_engine_api_runtime::read_stream(#exchange)) }
+            }
+            Self::Upgrade => {
+                parse_quote! { ::docker_engine_api_runtime::read_upgrade(#exchange).await }
+            }
         }
     }
 }
 
-/// Rule `one_exchange`: progenitor writes the same exchange into every
-/// operation's `send` (run the hooks, send, check the status, decode the
-/// error body), so the crate held 107 copies of one async state machine, a
-/// fifth of its build time. Each `send` now builds its request and calls one
-/// shared `exchange`, then reads the success body its own way. A `send`
-/// whose tail is not exactly one of progenitor's four known shapes is left as
-/// it is (correct, only slower to build), so a change in progenitor cannot
-/// make this rule produce wrong code.
-fn one_exchange(file: &mut File) {
+/// `Expect::Success`, or `Expect::Upgrade(Protocol::Tcp)` & co.
+pub(super) fn expect_tokens(protocol: Option<Protocol>) -> proc_macro2::TokenStream {
+    match protocol {
+        None => quote::quote! { ::docker_engine_api_runtime::Expect::Success },
+        Some(p) => {
+            let variant = format_ident!("{}", format!("{p:?}"));
+            quote::quote! {
+                ::docker_engine_api_runtime::Expect::Upgrade(::docker_engine_api_runtime::Protocol::#variant)
+            }
+        }
+    }
+}
+
+pub(super) const ONE_EXCHANGE: CodeRule = CodeRule {
+    name: "one_exchange",
+    cause: Cause::Policy,
+    why: "progenitor writes the same exchange into every operation's `send` (run \
+          the hooks, send, check the status, decode the error body): 107 copies of \
+          one async state machine, a fifth of a crate's build time, never compiled \
+          or tested on its own. Each `send` now builds its request and calls the \
+          runtime crate's one `exchange` (which also reads non-JSON error bodies \
+          and bounds them), then the runtime's reader of its kind of answer. A \
+          `send` whose tail is not exactly one of progenitor's four known shapes \
+          is an error: a change in progenitor must be looked at, neither rewritten \
+          blindly nor left with its own copy. Reports the builders rewritten.",
+    reference: "progenitor-impl 0.15.1 src/method.rs (the `send` body of the builder \
+                interface); README, One exchange, not 107; crates/docker-engine-api-runtime",
+    apply: one_exchange,
+};
+
+fn one_exchange(file: &mut File, input: &Input) -> Result<Vec<String>, String> {
     let Some(ops) = module_mut(&mut file.items, "builder") else {
-        return;
+        return Ok(Vec::new());
     };
-    let tails: Vec<(Success, String)> = [
-        Success::Json,
-        Success::Empty,
-        Success::Stream,
-        Success::Upgrade,
-    ]
-    .into_iter()
-    .map(|kind| (kind, tokens_of(&kind.progenitor_tail())))
-    .collect();
-    let mut replaced = 0;
+    let tails: Vec<(Success, String)> = Success::ALL
+        .into_iter()
+        .map(|kind| (kind, tokens_of(&kind.progenitor_tail())))
+        .collect();
+    let mut replaced = Vec::new();
     for item in ops.iter_mut() {
         let Item::Impl(imp) = item else { continue };
+        let Some(builder) = impl_self_name(imp) else {
+            continue;
+        };
         for member in imp.items.iter_mut() {
             let syn::ImplItem::Fn(f) = member else {
                 continue;
@@ -351,45 +281,34 @@ fn one_exchange(file: &mut File) {
                 continue;
             }
             let stmts = &mut f.block.stmts;
-            let Some(start) = stmts.iter().position(is_pre_hook_call) else {
-                continue;
+            let known = stmts.iter().position(is_pre_hook_call).and_then(|start| {
+                let tail = tokens_of(&stmts[start..]);
+                let (kind, _) = tails.iter().find(|(_, t)| *t == tail)?;
+                Some((start, *kind))
+            });
+            let Some((start, kind)) = known else {
+                return Err(format!(
+                    "the `send` of builder {builder} does not end in one of \
+                     progenitor's four known exchanges (did progenitor change?)"
+                ));
             };
-            let tail = tokens_of(&stmts[start..]);
-            if let Some((kind, _)) = tails.iter().find(|(_, t)| *t == tail) {
-                stmts.truncate(start);
-                stmts.push(syn::Stmt::Expr(kind.shared_tail(), None));
-                replaced += 1;
-            }
+            let protocol = match kind {
+                Success::Upgrade => {
+                    Some(input.switches.get(&builder).copied().ok_or_else(|| {
+                        format!(
+                            "builder {builder} answers 101 but no rule recorded \
+                         the protocol it switches to"
+                        )
+                    })?)
+                }
+                _ => None,
+            };
+            stmts.truncate(start);
+            stmts.push(syn::Stmt::Expr(kind.shared_tail(protocol), None));
+            replaced.push(builder.clone());
         }
     }
-    if replaced > 0 {
-        file.items.push(parse_quote! {
-            /// The exchange every operation shares (codegen rule `one_exchange`):
-            /// runs the client hooks, sends the request, and returns the response
-            /// when its status is the operation's success (`101` for a protocol
-            /// upgrade, `2xx` otherwise); a `4xx`/`5xx` becomes
-            /// `Error::ErrorResponse` with Docker's message.
-            async fn exchange(
-                client: &Client,
-                mut request: reqwest::Request,
-                info: &OperationInfo,
-                upgrade: bool,
-            ) -> Result<reqwest::Response, Error<types::ErrorResponse>> {
-                client.pre(&mut request, info).await?;
-                let result = client.exec(request, info).await;
-                client.post(&result, info).await?;
-                let response = result?;
-                match response.status().as_u16() {
-                    101 if upgrade => Ok(response),
-                    200..=299 if !upgrade => Ok(response),
-                    400..=599 => Err(Error::ErrorResponse(
-                        ResponseValue::from_response(response).await?,
-                    )),
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
-            }
-        });
-    }
+    Ok(replaced)
 }
 
 /// `client.pre(&mut request, &info).await?;`
@@ -403,30 +322,26 @@ fn is_pre_hook_call(stmt: &syn::Stmt) -> bool {
     matches!(&*a.base, syn::Expr::MethodCall(m) if m.method == "pre")
 }
 
-fn tokens_of(stmts: &[syn::Stmt]) -> String {
-    use quote::ToTokens;
-    let mut tokens = proc_macro2::TokenStream::new();
-    for s in stmts {
-        s.to_tokens(&mut tokens);
-    }
-    tokens.to_string()
-}
+pub(super) const OPEN_ENUMS: CodeRule = CodeRule {
+    name: "open_enums",
+    cause: Cause::Policy,
+    why: "typify's string enums are closed, so one value the spec does not list \
+          fails the whole response, and Docker adds values all the time (bollard \
+          had to add Podman's `stopping`, swarm's `rollback_*`). Every string enum \
+          gets an `Other(String)` variant, tried last by serde \
+          (`#[serde(untagged)]`), which keeps the value verbatim and serialises it \
+          back unchanged. `Copy` goes (a String is not Copy); `FromStr` becomes \
+          infallible; `as_str` gives the wire value; the impls stand right after \
+          the enum. The variant typify names `X` for the empty string becomes \
+          `Empty`. Reports the enums opened.",
+    reference: "ARCHITECTURE.md, Decoding never fails on what daemons send; typify 0.8.0 \
+                src/enums.rs (unit variants only, no catch-all)",
+    apply: open_enums,
+};
 
-// ---------------------------------------------------------------------------
-// open_enums
-// ---------------------------------------------------------------------------
-
-/// Rule `open_enums`: typify's string enums are closed, so one value the spec
-/// does not list fails the whole response, and Docker adds values all the
-/// time (bollard had to add Podman's `stopping`, swarm's `rollback_*`). Every
-/// string enum gets an `Other(String)` variant, tried last by serde
-/// (`#[serde(untagged)]`), which keeps the value verbatim and serialises it
-/// back unchanged. `Copy` goes (a String is not Copy); `FromStr` becomes
-/// infallible; `as_str` gives the wire value. The variant typify names `X` for
-/// the empty string becomes `Empty`.
-fn open_enums(file: &mut File) {
+fn open_enums(file: &mut File, _: &Input) -> Result<Vec<String>, String> {
     let Some(types) = module_mut(&mut file.items, "types") else {
-        return;
+        return Ok(Vec::new());
     };
     let mut opened = Vec::new();
     for item in types.iter_mut() {
@@ -453,9 +368,23 @@ fn open_enums(file: &mut File) {
     for item in types.iter_mut() {
         rename.visit_item_mut(item);
     }
-    for (ident, values) in opened {
-        types.extend(enum_impls(&ident, &values));
+    // Each enum's impls right after it.
+    let mut impls: std::collections::BTreeMap<String, Vec<Item>> = opened
+        .iter()
+        .map(|(ident, values)| (ident.to_string(), enum_impls(ident, values)))
+        .collect();
+    let items = std::mem::take(types);
+    for item in items {
+        let name = match &item {
+            Item::Enum(e) => Some(e.ident.to_string()),
+            _ => None,
+        };
+        types.push(item);
+        if let Some(extra) = name.and_then(|n| impls.remove(&n)) {
+            types.extend(extra);
+        }
     }
+    Ok(names.into_iter().collect())
 }
 
 /// Adds the `Other` variant to a string enum; returns `(variant, wire value)`
@@ -489,37 +418,6 @@ fn open_enum(e: &mut ItemEnum) -> Option<Vec<(syn::Ident, String)>> {
     });
     remove_derive(&mut e.attrs, "Copy");
     Some(values)
-}
-
-fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
-    let mut rename = None;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                let lit: syn::LitStr = meta.value()?.parse()?;
-                rename = Some(lit.value());
-            } else if meta.input.peek(syn::Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
-            }
-            Ok(())
-        });
-    }
-    rename
-}
-
-fn remove_derive(attrs: &mut [syn::Attribute], name: &str) {
-    for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
-        let Ok(paths) = attr.parse_args_with(
-            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-        ) else {
-            continue;
-        };
-        let kept: Vec<_> = paths
-            .into_iter()
-            .filter(|p| p.segments.last().is_none_or(|s| s.ident != name))
-            .collect();
-        *attr = parse_quote! { #[derive(#(#kept),*)] };
-    }
 }
 
 /// `Enum::X` → `Enum::Empty` wherever typify referred to the renamed variant

@@ -1,6 +1,7 @@
-//! Rules for bugs of the upstream spec: places where the daemon answers
-//! something else than the swagger file says, so that a client generated from
-//! the file drops fields or fails to decode.
+//! Upstream spec bugs of the swarm objects (tasks, networks, secrets,
+//! configs): places where the daemon answers something else than the swagger
+//! file says, so that a client generated from the file drops fields or fails
+//! to decode.
 //!
 //! Each rule says where the spec is wrong, what the daemon sends instead (seen
 //! on this project's engines, `tests/tests/swarm.rs` checks it on every run),
@@ -11,7 +12,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::Fixup;
+use crate::fixups::Fixup;
+use crate::rules::Cause;
 
 const SCHEMAS: &str = "/components/schemas";
 
@@ -40,8 +42,10 @@ fn add_schemas(doc: &mut Value, add: Vec<(&str, Value)>, touched: &mut Vec<Strin
     }
 }
 
-pub(super) const TASK_NETWORK_IS_THE_SWARM_NETWORK: Fixup = Fixup {
+pub(in crate::fixups) const TASK_NETWORK_IS_THE_SWARM_NETWORK: Fixup = Fixup {
     name: "task_network_is_the_swarm_network",
+    cause: Cause::UpstreamBug,
+    reference: "specs/v1.51.yaml, `definitions/NetworkAttachment/properties/Network` (`$ref: Network`) against the `Task` example; moby api/types/swarm/network.go, `Network`; moby/moby#53082",
     why: "`NetworkAttachment.Network` (the items of `Task.NetworksAttachments`, \
           GET /tasks and /tasks/{id}) refers to the engine's `Network` (Name, Id, \
           Created, Scope, Driver, IPAM, Containers...), but the daemon sends the \
@@ -145,8 +149,10 @@ fn swarm_network_schemas() -> Vec<(&'static str, Value)> {
     ]
 }
 
-pub(super) const VERBOSE_NETWORK_INSPECT_HAS_SERVICES: Fixup = Fixup {
+pub(in crate::fixups) const VERBOSE_NETWORK_INSPECT_HAS_SERVICES: Fixup = Fixup {
     name: "verbose_network_inspect_has_services",
+    cause: Cause::UpstreamBug,
+    reference: "moby/moby#31797; specs/v1.52.yaml, `definitions/NetworkInspect/properties/Services` (`x-go-type: ServiceInfo`); moby api/types/network/network.go, `ServiceInfo`",
     why: "GET /networks/{id}?verbose=true of a swarm-scoped network answers \
           `Services` (per service: VIP, Ports, LocalLBIndex, Tasks with Name, \
           EndpointID, EndpointIP, Info), which the spec never listed up to v1.51 \
@@ -231,8 +237,10 @@ fn service_info_schemas() -> Vec<(&'static str, Value)> {
     ]
 }
 
-pub(super) const SECRET_AND_CONFIG_IDS_ARE_ID: Fixup = Fixup {
+pub(in crate::fixups) const SECRET_AND_CONFIG_IDS_ARE_ID: Fixup = Fixup {
     name: "secret_and_config_ids_are_id",
+    cause: Cause::UpstreamBug,
+    reference: "specs/v1.51.yaml, `/secrets/create` and `/configs/create`: 201 `IDResponse`; moby api/types/swarm/secret.go, `SecretCreateResponse`; fussybeaver/bollard#261",
     why: "POST /secrets/create and POST /configs/create answer `{\"ID\": ...}` (moby's \
           Go `SecretCreateResponse` and `ConfigCreateResponse`, an untagged `ID` \
           field), while the spec gives them the `IdResponse` of container commit \
@@ -462,9 +470,7 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{}: {e}", model.display()));
             let model: Value = serde_json::from_str(&text).unwrap();
             for (rule, first, last) in APPLIES_TO {
-                let touched = model["model"]["fixups"][rule]
-                    .as_array()
-                    .map_or(0, Vec::len);
+                let touched = model["model"]["rules"][rule].as_array().map_or(0, Vec::len);
                 let claimed = version.major == 1
                     && version.minor >= *first
                     && last.is_none_or(|l| version.minor <= l);

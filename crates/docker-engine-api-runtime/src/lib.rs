@@ -1,0 +1,32 @@
+//! The hand-written runtime of the generated Docker Engine API crates
+//! (`docker-engine-api-v1-NN`), and the Engine API versions everything in
+//! the workspace names.
+//!
+//! Generated code is thin glue: each operation builds its request and calls
+//! into this crate, which is compiled, linted, documented and tested on its
+//! own, once, instead of being stamped into every generated crate.
+//!
+//! - [`ApiVersion`]: a version and every name derived from it (spec file,
+//!   crate, library, cargo feature, module and variant names, path prefix);
+//! - [`Protocol`]: what a connection upgrade switches to;
+//! - with the `client` feature (the default): [`exchange`], the one exchange
+//!   every generated operation shares (hooks, send, status, Docker's error
+//!   body, bounded), the success readers ([`read_json`], [`read_empty`],
+//!   [`read_stream`], [`read_upgrade`]) and the upgrade headers
+//!   ([`request_upgrade`], [`websocket_key`]).
+
+#[cfg(feature = "client")]
+mod exchange;
+mod protocol;
+#[cfg(feature = "client")]
+mod upgrade;
+mod version;
+
+#[cfg(feature = "client")]
+pub use exchange::{
+    DaemonError, Expect, MAX_ERROR_BODY, exchange, read_empty, read_json, read_stream, read_upgrade,
+};
+pub use protocol::{ParseProtocolError, Protocol};
+#[cfg(feature = "client")]
+pub use upgrade::{request_upgrade, websocket_key};
+pub use version::{ApiVersion, ParseVersionError};
