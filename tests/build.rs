@@ -24,8 +24,10 @@ fn main() {
     }
     found.sort();
     let mut versions = Vec::new();
+    let mut model_paths = Vec::new();
     for version in found {
         let path = model_path(&crates, version);
+        model_paths.push(path.clone());
         println!("cargo::rerun-if-changed={}", path.display());
         let file = ModelFile::read(&path).unwrap_or_else(|e| panic!("{e}"));
         let types: Vec<String> = file.model.types.into_iter().map(|t| t.name).collect();
@@ -69,15 +71,13 @@ fn main() {
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("registry.rs");
     std::fs::write(dest, out).expect("write registry.rs");
 
-    let dirs: Vec<_> = versions
+    let models: Vec<_> = versions
         .iter()
-        .map(|(version, ident, _)| {
-            let dir = crates.join(format!("docker-engine-api-{}", ident.replace('_', "-")));
-            (version.clone(), ident.clone(), dir)
-        })
+        .zip(&model_paths)
+        .map(|((version, ident, _), path)| (version.clone(), ident.clone(), path.clone()))
         .collect();
     build_conformance::generate(
-        &dirs,
+        &models,
         Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")),
     );
 }

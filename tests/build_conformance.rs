@@ -4,12 +4,12 @@
 //! client and a decoder of the raw answer into the operation's response type.
 //! A GET operation added by a new spec is called without anyone listing it.
 //!
-//! Reads `api-model.json` as plain JSON and accepts both spellings of a
-//! response type the models have used (`"Vec<Task>"`, and `{"vec": {"named":
-//! "Task"}}`).
+//! Reads the models with `docker-engine-api-model`.
 
 use std::fmt::Write as _;
 use std::path::Path;
+
+use docker_engine_api_model::{ModelFile, Operation, ParamLocation, RustType, Stream};
 
 /// One GET operation of one version, as the model says.
 struct Get {
@@ -20,7 +20,7 @@ struct Get {
     path_params: Vec<(String, String)>,
     /// Optional boolean query parameters: (wire name, builder method).
     bools: Vec<(String, String)>,
-    /// Required query parameters that are not path parameters (wire names).
+    /// Required query parameters that are not path parameters.
     required_query: Vec<(String, String)>,
     /// The Rust type of the success body, when it is one JSON document.
     json: Option<String>,
@@ -30,51 +30,25 @@ struct Get {
     item: Option<String>,
 }
 
-/// The Rust type of a model's `rust_type`, or `None` for streams and bodies
-/// that are not JSON documents.
-fn json_type(rust_type: &serde_json::Value) -> Option<String> {
-    match rust_type {
-        serde_json::Value::String(s) => match s.as_str() {
-            "ByteStream" | "byte_stream" | "reqwest::Upgraded" | "upgraded" | "()" | "unit"
-            | "string" | "String" => None,
-            s => Some(prefix_types(s)),
-        },
-        serde_json::Value::Object(o) => {
-            if let Some(name) = o.get("named").and_then(|n| n.as_str()) {
-                Some(format!("types::{name}"))
-            } else if let Some(inner) = o.get("vec") {
-                json_type(inner).map(|t| format!("Vec<{t}>"))
-            } else {
-                panic!("api-model.json: unknown rust_type {rust_type}")
-            }
-        }
-        other => panic!("api-model.json: unknown rust_type {other}"),
+/// A model type as the generated crate spells it below `use ...::types`.
+fn rust(t: &RustType) -> String {
+    match t {
+        RustType::Named(name) => format!("types::{name}"),
+        RustType::Vec(inner) => format!("Vec<{}>", rust(inner)),
+        RustType::Option(inner) => format!("Option<{}>", rust(inner)),
+        RustType::Box(inner) => format!("Box<{}>", rust(inner)),
+        RustType::Map(k, v) => format!("std::collections::HashMap<{}, {}>", rust(k), rust(v)),
+        other => other.to_string(),
     }
 }
 
-/// `Vec<ContainerSummary>` → `Vec<types::ContainerSummary>`.
-fn prefix_types(rust: &str) -> String {
-    match rust.strip_prefix("Vec<").and_then(|r| r.strip_suffix('>')) {
-        Some(inner) => format!("Vec<{}>", prefix_types(inner)),
-        None if rust.contains("::") => rust.to_string(),
-        None => format!("types::{rust}"),
-    }
-}
-
-fn read_gets(model: &serde_json::Value) -> Vec<Get> {
-    let operations = model["model"]["operations"]
-        .as_array()
-        .expect("model.operations");
+fn read_gets(operations: &[Operation]) -> Vec<Get> {
     let mut gets = Vec::new();
-    for op in operations {
-        if op["method"].as_str() != Some("GET") {
-            continue;
-        }
-        let text = |v: &serde_json::Value| v.as_str().expect("a string").to_string();
+    for op in operations.iter().filter(|op| op.method == "GET") {
         let mut get = Get {
-            id: text(&op["operation_id"]),
-            rust_method: text(&op["rust_method"]),
-            path: text(&op["path"]),
+            id: op.operation_id.clone(),
+            rust_method: op.rust_method.clone(),
+            path: op.path.clone(),
             path_params: Vec::new(),
             bools: Vec::new(),
             required_query: Vec::new(),
@@ -82,31 +56,29 @@ fn read_gets(model: &serde_json::Value) -> Vec<Get> {
             other: String::new(),
             item: None,
         };
-        for p in op["params"].as_array().expect("params") {
-            let pair = (text(&p["name"]), text(&p["rust_name"]));
-            let required = p["required"].as_bool().unwrap_or(false);
-            match (p["location"].as_str(), p["spec_type"].as_str(), required) {
-                (Some("path"), _, _) => get.path_params.push(pair),
-                (Some("query"), Some("boolean"), false) => get.bools.push(pair),
-                (Some("query"), _, true) => get.required_query.push(pair),
+        for p in &op.params {
+            let pair = (p.name.clone(), p.rust_name.clone());
+            match (p.location, p.spec_type.as_str(), p.required) {
+                (ParamLocation::Path, _, _) => get.path_params.push(pair),
+                (ParamLocation::Query, "boolean", false) => get.bools.push(pair),
+                (ParamLocation::Query, _, true) => get.required_query.push(pair),
                 _ => {}
             }
         }
-        let response = &op["response"];
-        match response.get("stream") {
-            Some(stream) => {
-                get.other = text(&stream["kind"]);
-                get.item = stream.get("item").and_then(|i| match i {
-                    serde_json::Value::String(s) => Some(prefix_types(s)),
-                    other => json_type(other),
-                });
+        match &op.response.stream {
+            Some(Stream::JsonLines { item }) => {
+                get.other = "json-lines".into();
+                get.item = Some(rust(item));
             }
-            None => {
-                get.json = json_type(&response["rust_type"]);
-                if get.json.is_none() {
-                    get.other = response["rust_type"].to_string();
+            Some(Stream::Multiplexed) => get.other = "multiplexed".into(),
+            Some(Stream::Bytes) => get.other = "bytes".into(),
+            Some(Stream::Upgrade { .. }) => get.other = "upgrade".into(),
+            None => match &op.response.rust_type {
+                RustType::Unit | RustType::ByteStream | RustType::Upgraded | RustType::String => {
+                    get.other = op.response.rust_type.to_string();
                 }
-            }
+                t => get.json = Some(rust(t)),
+            },
         }
         gets.push(get);
     }
@@ -114,16 +86,13 @@ fn read_gets(model: &serde_json::Value) -> Vec<Get> {
 }
 
 /// Writes `conformance.rs` into `out_dir` for `versions` (`("1.51",
-/// "v1_51", crate directory)`, oldest first).
+/// "v1_51", api-model.json)`, oldest first).
 pub fn generate(versions: &[(String, String, std::path::PathBuf)], out_dir: &Path) {
     let mut out = String::new();
     let mut all = Vec::new();
-    for (version, ident, dir) in versions {
-        let path = dir.join("api-model.json");
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let model: serde_json::Value = serde_json::from_str(&text).expect("api-model.json is JSON");
-        all.push((version, ident, read_gets(&model)));
+    for (version, ident, path) in versions {
+        let file = ModelFile::read(path).unwrap_or_else(|e| panic!("{e}"));
+        all.push((version, ident, read_gets(&file.model.operations)));
     }
 
     out.push_str(

@@ -47,7 +47,7 @@ use std::time::Instant;
 use docker_engine_api::{ApiVersion, COMPILED, ErrorKind, VersionedClient, with_api};
 use docker_engine_api_tests::conformance::generated::{self, GetOperation};
 use docker_engine_api_tests::conformance::{Args, Ids, Scene, State, SwarmScene, kind_of};
-use docker_engine_api_tests::fidelity::{self, Loss};
+use docker_engine_api_tests::fidelity::{self, ClientInfo as _, Loss};
 use docker_engine_api_tests::{Engine, engines, swarm};
 use serde_json::Value;
 
@@ -75,7 +75,60 @@ const SWARM_KINDS: &[&str] = &["swarm", "nodes", "services", "tasks", "secrets",
 /// Losses that are explained rather than fixed: (engine kind `docker`,
 /// `podman` or `any`, operation id, `fidelity::JsonPath::matches` pattern,
 /// why).
-const EXPLAINED_LOSSES: &[(&str, &str, &str, &str)] = &[];
+const EXPLAINED_LOSSES: &[(&str, &str, &str, &str)] = &[
+    (
+        "any",
+        "SystemDataUsage",
+        "BuilderSize",
+        "Docker 20.10 and Podman 4.3 send `BuilderSize`, which moby's Go type \
+         (api/types DiskUsage) marks deprecated in API 1.38 and unused since 1.40: \
+         always 0, in no spec since 1.40",
+    ),
+    (
+        "podman",
+        "ContainerList",
+        "[*].Name",
+        "Podman's own field (libpod's compat list adds it, always empty); no Docker spec has it",
+    ),
+    (
+        "podman",
+        "ContainerList",
+        "[*].AdjustCPUShares",
+        "Podman's own field of its list answer; no Docker spec has it",
+    ),
+    (
+        "podman",
+        "ImageList",
+        "[*].Names",
+        "Podman's own fields of its image summary (Names, History, Digest): \
+         no Docker spec has them",
+    ),
+    ("podman", "ImageList", "[*].History", "as `[*].Names`"),
+    ("podman", "ImageList", "[*].Digest", "as `[*].Names`"),
+    (
+        "podman",
+        "SystemInfo",
+        "BuildahVersion",
+        "Podman's own fields of `GET /info` (BuildahVersion, Rootless, SwapFree, \
+         SwapTotal, CPURealtimePeriod, CPURealtimeRuntime, Uptime): no Docker spec has them",
+    ),
+    ("podman", "SystemInfo", "Rootless", "as `BuildahVersion`"),
+    ("podman", "SystemInfo", "Uptime", "as `BuildahVersion`"),
+    ("podman", "SystemInfo", "SwapFree", "as `BuildahVersion`"),
+    ("podman", "SystemInfo", "SwapTotal", "as `BuildahVersion`"),
+    (
+        "podman",
+        "SystemInfo",
+        "CPURealtimePeriod",
+        "as `BuildahVersion`",
+    ),
+    (
+        "podman",
+        "SystemInfo",
+        "CPURealtimeRuntime",
+        "as `BuildahVersion`",
+    ),
+];
 
 /// What one engine's run found.
 #[derive(Default)]
@@ -106,30 +159,83 @@ impl Report {
     }
 }
 
-/// The statuses an operation answers by design in the scene: `top` of a
-/// container whose processes do not run (409, a status the spec does not
-/// list), and the swarm's operations on an engine that is no swarm manager
-/// (503). `Some` with `also_ok` when either outcome is right (a restarting
-/// container is running now and then).
+/// The errors an operation answers by design in the scene, each a typed
+/// error of its kind and status (`None`: no status, a decode error), with the
+/// daemon's message. `also_ok` when an answer is right too (a restarting
+/// container runs now and then).
+///
+/// Docker: `top` of a container whose processes do not run is 409, a status
+/// no spec lists for it; the swarm's operations on an engine that is no
+/// manager are 503. Podman 4.3 (README, Compatibility): the swarm's
+/// operations but the secrets (Podman has secrets of its own) and the plugins
+/// are 404; `top` of a container that is not running, or is paused, and the
+/// image list with `digests=true` answer 200 with an empty body, which is no
+/// JSON: a decode error saying so.
 #[derive(Clone, Copy)]
 struct Expected {
-    status: u16,
+    status: Option<u16>,
     kind: ErrorKind,
     also_ok: bool,
 }
 
-fn expected_error(op: &GetOperation, args: &Args, ids: &Ids, manager: bool) -> Option<Expected> {
-    if SWARM_KINDS.contains(&kind_of(op.path)) && !manager {
-        return Some(Expected {
-            status: 503,
-            kind: ErrorKind::Server,
+impl Expected {
+    fn error(status: u16, kind: ErrorKind) -> Option<Expected> {
+        Some(Expected {
+            status: Some(status),
+            kind,
             also_ok: false,
-        });
+        })
+    }
+}
+
+fn expected_error(
+    op: &GetOperation,
+    args: &Args,
+    bools: bool,
+    ids: &Ids,
+    manager: bool,
+    podman: bool,
+) -> Option<Expected> {
+    let kind = kind_of(op.path);
+    if podman {
+        if SWARM_KINDS.contains(&kind) && kind != "secrets" {
+            // Paths it routes to "does not support service" are 503, the
+            // others are no route at all.
+            let routed = !op.path_params.is_empty() || op.id == "SwarmUnlockkey";
+            return if routed {
+                Expected::error(503, ErrorKind::Server)
+            } else {
+                Expected::error(404, ErrorKind::NotFound)
+            };
+        }
+        if kind == "plugins" || op.id == "SecretInspect" {
+            return Expected::error(404, ErrorKind::NotFound);
+        }
+        if op.id == "ImageList" && bools {
+            return Some(Expected {
+                status: None,
+                kind: ErrorKind::Decode,
+                also_ok: false,
+            });
+        }
+        if op.id == "ContainerTop" {
+            let state = *ids.states.get(args.get("id")?)?;
+            let runs = matches!(state, State::Running | State::Healthy | State::Unhealthy);
+            return (!runs).then_some(Expected {
+                status: None,
+                kind: ErrorKind::Decode,
+                also_ok: state == State::Restarting,
+            });
+        }
+        return None;
+    }
+    if SWARM_KINDS.contains(&kind) && !manager {
+        return Expected::error(503, ErrorKind::Server);
     }
     if op.id == "ContainerTop" {
         let state = *ids.states.get(args.get("id")?)?;
         return (!state.has_processes()).then_some(Expected {
-            status: 409,
+            status: Some(409),
             kind: ErrorKind::Conflict,
             also_ok: state == State::Restarting,
         });
@@ -178,6 +284,36 @@ fn url_of(op: &GetOperation, args: &Args, bools: bool) -> String {
 
 async fn get_raw(client: &VersionedClient, url: &str) -> Result<Vec<u8>, String> {
     with_api!(client, |c, api| fidelity::get_raw(c, url).await)
+}
+
+/// The complete lines a stream sends until it ends or `limit` is up.
+async fn read_lines_for(
+    client: &VersionedClient,
+    url: &str,
+    limit: std::time::Duration,
+) -> Result<Vec<u8>, String> {
+    let full = with_api!(client, |c, api| format!("{}{url}", c.baseurl()));
+    let http = with_api!(client, |c, api| c.client().clone());
+    let mut response = http
+        .get(&full)
+        .send()
+        .await
+        .map_err(|e| format!("GET {full}: {e}"))?;
+    if response.status() != 200 {
+        return Err(format!("GET {full} answered {}", response.status()));
+    }
+    let mut body = Vec::new();
+    let deadline = tokio::time::Instant::now() + limit;
+    while let Ok(chunk) = tokio::time::timeout_at(deadline, response.chunk()).await {
+        match chunk.map_err(|e| format!("GET {full}: {e}"))? {
+            Some(bytes) => body.extend_from_slice(&bytes),
+            None => break,
+        }
+    }
+    // A line cut by the deadline is not the daemon's.
+    let complete = body.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    body.truncate(complete);
+    Ok(body)
 }
 
 /// Decodes `raw` as `op`'s answer at `version`, compares, and sorts the
@@ -278,7 +414,7 @@ async fn check_call(
         .expect("the table names only operations the version has");
     let typed = match (typed, expected) {
         (Err(e), Some(expected)) => {
-            let right = e.status() == Some(expected.status)
+            let right = e.status() == expected.status
                 && e.kind() == expected.kind
                 && !e.message().is_empty();
             if right {
@@ -288,7 +424,7 @@ async fn check_call(
                     version,
                     &url,
                     format!(
-                        "expected a typed {} error ({:?}) with the daemon's message, got {:?} {:?}: {e}",
+                        "expected a typed {:?} error ({:?}) with the daemon's message, got {:?} {:?}: {e}",
                         expected.status,
                         expected.kind,
                         e.status(),
@@ -303,7 +439,10 @@ async fn check_call(
             return report.fail(
                 version,
                 &url,
-                format!("expected a {} error, got an answer", expected.status),
+                format!(
+                    "expected a {:?} {:?} error, got an answer",
+                    expected.status, expected.kind
+                ),
             );
         }
         (Ok(value), _) => value,
@@ -339,7 +478,7 @@ async fn check_stream(
     let version = client.version();
     report.requests += 1;
     report.operations.insert(op.id);
-    let raw = match get_raw(client, url).await {
+    let raw = match read_lines_for(client, url, std::time::Duration::from_secs(3)).await {
         Ok(raw) => raw,
         Err(e) => return report.fail(version, url, e),
     };
@@ -416,10 +555,17 @@ async fn check_versions(
                 .iter()
                 .find(|op| op.id == "SystemEvents" && op.item.is_some());
             if let Some(op) = events {
-                let url = format!(
-                    "/events?since={}&until={}",
-                    events_window.0, events_window.1
-                );
+                // Podman answers nothing to `since` with `until` (README,
+                // Compatibility): its stream since the scene's start is read
+                // for a while instead.
+                let url = if engine.is_podman() {
+                    format!("/events?since={}", events_window.0)
+                } else {
+                    format!(
+                        "/events?since={}&until={}",
+                        events_window.0, events_window.1
+                    )
+                };
                 check_stream(report, engine, &client, max, op, &url).await;
             }
         }
@@ -483,7 +629,8 @@ async fn check_versions(
                     if bools && op.bools.is_empty() {
                         continue;
                     }
-                    let expected = expected_error(op, args, ids, manager);
+                    let expected =
+                        expected_error(op, args, bools, ids, manager, engine.is_podman());
                     let started = Instant::now();
                     check_call(report, engine, &client, max, op, args, bools, expected).await;
                     *report.time_per_operation.entry(op.id).or_default() +=
@@ -603,7 +750,8 @@ async fn every_swarm_get_of_every_version_decodes_without_dropping_fields() {
 
 /// `GET /containers/{id}/top` of a container that does not run answers 409, a
 /// status no spec lists for it: through the generated client of each engine's
-/// own version it is a typed `Conflict` error carrying the daemon's message.
+/// own version it is a typed `Conflict` error carrying the daemon's message
+/// (Docker; Podman answers 200 without a body, a decode error).
 #[tokio::test]
 async fn top_of_a_container_that_does_not_run_is_a_typed_conflict() {
     for engine in engines() {
@@ -633,6 +781,19 @@ async fn top_of_a_container_that_does_not_run_is_a_typed_conflict() {
         });
         let _ = api.container_delete().id(&id).force(true).send().await;
         let (status, raw) = raw.unwrap();
+        if engine.is_podman() {
+            // Podman 4.3 answers 200 with an empty body (README,
+            // Compatibility): no JSON, a decode error without a status.
+            assert_eq!((status, raw.len()), (200, 0), "engine {}", engine.name);
+            assert_eq!(
+                err.kind(),
+                ErrorKind::Decode,
+                "engine {}: {err}",
+                engine.name
+            );
+            assert_eq!(err.status(), None, "engine {}: {err}", engine.name);
+            continue;
+        }
         assert_eq!(status, 409, "engine {}: the daemon's answer", engine.name);
         let said: Value = serde_json::from_slice(&raw).unwrap();
         let said = said["message"].as_str().expect("a message");
