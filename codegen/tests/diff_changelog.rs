@@ -625,7 +625,9 @@ fn v1_52() {
     // `from` fields." The spec never listed them; the rule
     // `events_carry_status_id_from` adds them up to v1.51, so they go here.
     for name in ["status", "id", "from"] {
-        let c = one(r, ChangeKind::FieldRemoved, |c| field(c, "EventMessage", name));
+        let c = one(r, ChangeKind::FieldRemoved, |c| {
+            field(c, "EventMessage", name)
+        });
         assert!(c.breaking);
         reaches(c, &["GET /events"]);
     }

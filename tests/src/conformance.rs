@@ -13,12 +13,6 @@ use docker_engine_api::{Docker, Filters};
 
 use crate::{BASE_IMAGE, Engine, unique_name};
 
-/// The generated table of every version's GET operations, their typed calls
-/// and decoders (`build_conformance.rs`).
-pub mod generated {
-    include!(concat!(env!("OUT_DIR"), "/conformance.rs"));
-}
-
 /// A network create request without options (the type has no `Default`: its
 /// name is required).
 fn network_request() -> types::NetworkCreateRequest {

@@ -367,12 +367,17 @@ mod tests {
         async fn read<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, Error<ErrorBody>> {
             let (url, server) = serve_once(answer("HTTP/1.1 200 OK", body)).await;
             let response = reqwest::get(url).await.unwrap();
-            let value = read_json_or_empty(response).await.map(ResponseValue::into_inner);
+            let value = read_json_or_empty(response)
+                .await
+                .map(ResponseValue::into_inner);
             server.await.unwrap();
             value
         }
         assert_eq!(read::<Vec<u32>>(b"null").await.unwrap(), Vec::<u32>::new());
-        assert_eq!(read::<Vec<u32>>(b" null\n").await.unwrap(), Vec::<u32>::new());
+        assert_eq!(
+            read::<Vec<u32>>(b" null\n").await.unwrap(),
+            Vec::<u32>::new()
+        );
         let map: std::collections::HashMap<String, u32> = read(b"null").await.unwrap();
         assert!(map.is_empty());
         assert_eq!(read::<Vec<u32>>(b"[1, 2]").await.unwrap(), [1, 2]);

@@ -24,7 +24,8 @@ mod version;
 
 #[cfg(feature = "client")]
 pub use exchange::{
-    DaemonError, Expect, MAX_ERROR_BODY, exchange, read_empty, read_json, read_json_or_empty, read_stream, read_upgrade,
+    DaemonError, Expect, MAX_ERROR_BODY, exchange, read_empty, read_json, read_json_or_empty,
+    read_stream, read_upgrade,
 };
 pub use protocol::{ParseProtocolError, Protocol};
 #[cfg(feature = "client")]

@@ -9,8 +9,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::fixups::walk::for_each_operation;
 use crate::fixups::responses::JSON;
+use crate::fixups::walk::for_each_operation;
 use crate::fixups::{Fixup, record_null_body};
 use crate::rules::Cause;
 
@@ -43,7 +43,9 @@ pub(in crate::fixups) const NULL_BODY_IS_EMPTY: Fixup = Fixup {
             let collection = responses
                 .iter()
                 .filter(|(code, _)| code.starts_with('2'))
-                .filter_map(|(_, r)| r.pointer(&format!("/content/{}/schema", JSON.replace('/', "~1"))))
+                .filter_map(|(_, r)| {
+                    r.pointer(&format!("/content/{}/schema", JSON.replace('/', "~1")))
+                })
                 .filter_map(Value::as_object)
                 .any(|schema| is_list_or_map(schema, &schemas));
             if collection {
@@ -144,7 +146,11 @@ mod tests {
     /// inclusive); `None` as the end: every version since.
     const APPLIES_TO: &[(&str, u32, Option<u32>)] = &[
         (NULL_BODY_IS_EMPTY.name, 40, None),
-        (EVENTS_CARRY_STATUS_ID_FROM.name, 40, Some(LAST_WITH_EVENT_STATUS)),
+        (
+            EVENTS_CARRY_STATUS_ID_FROM.name,
+            40,
+            Some(LAST_WITH_EVENT_STATUS),
+        ),
     ];
 
     fn apply(rule: &Fixup, doc: &mut Value) -> Vec<String> {
@@ -182,9 +188,16 @@ mod tests {
         let mut old = doc("1.51");
         assert_eq!(
             apply(&EVENTS_CARRY_STATUS_ID_FROM, &mut old),
-            ["EventMessage.status", "EventMessage.id", "EventMessage.from"]
+            [
+                "EventMessage.status",
+                "EventMessage.id",
+                "EventMessage.from"
+            ]
         );
-        assert!(apply(&EVENTS_CARRY_STATUS_ID_FROM, &mut old).is_empty(), "once");
+        assert!(
+            apply(&EVENTS_CARRY_STATUS_ID_FROM, &mut old).is_empty(),
+            "once"
+        );
         let mut new = doc("1.52");
         assert!(apply(&EVENTS_CARRY_STATUS_ID_FROM, &mut new).is_empty());
     }
