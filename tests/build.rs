@@ -1,12 +1,16 @@
 //! Generates `registry.rs`: for every generated crate, a function that decodes
 //! JSON into any of its types by name and encodes it back. The decode tests
 //! walk the API models and feed every type through it, so a type added by a
-//! new spec version is tested without anyone listing it.
+//! new spec version is tested without anyone listing it. And
+//! `conformance.rs`, the GET operations of every version (see
+//! `build_conformance.rs`).
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use docker_engine_api_model::{ApiVersion, ModelFile, model_path};
+
+mod build_conformance;
 
 fn main() {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
@@ -20,8 +24,10 @@ fn main() {
     }
     found.sort();
     let mut versions = Vec::new();
+    let mut model_paths = Vec::new();
     for version in found {
         let path = model_path(&crates, version);
+        model_paths.push(path.clone());
         println!("cargo::rerun-if-changed={}", path.display());
         let file = ModelFile::read(&path).unwrap_or_else(|e| panic!("{e}"));
         let types: Vec<String> = file.model.types.into_iter().map(|t| t.name).collect();
@@ -64,4 +70,14 @@ fn main() {
     );
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("registry.rs");
     std::fs::write(dest, out).expect("write registry.rs");
+
+    let models: Vec<_> = versions
+        .iter()
+        .zip(&model_paths)
+        .map(|((version, ident, _), path)| (version.clone(), ident.clone(), path.clone()))
+        .collect();
+    build_conformance::generate(
+        &models,
+        Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")),
+    );
 }

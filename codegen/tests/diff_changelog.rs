@@ -622,8 +622,15 @@ fn v1_52() {
     }
 
     // "`GET /events` no longer includes the deprecated `status`, `id`, and
-    // `from` fields." Prose only: the spec never listed them.
-    none(r, |c| is(&c.type_path, "EventMessage"));
+    // `from` fields." The spec never listed them; the rule
+    // `events_carry_status_id_from` adds them up to v1.51, so they go here.
+    for name in ["status", "id", "from"] {
+        let c = one(r, ChangeKind::FieldRemoved, |c| {
+            field(c, "EventMessage", name)
+        });
+        assert!(c.breaking);
+        reaches(c, &["GET /events"]);
+    }
 }
 
 /// What the CHANGELOG does not mention, found in the specs.

@@ -87,7 +87,7 @@ fn a_new_spec_file_needs_no_hand_edit() {
     assert!(table.contains("V1_53(v1_53::Client)"));
     // The workspace finds the crate by its glob member.
     let workspace = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
-    assert!(workspace.contains("\"crates/docker-engine-api*\""));
+    assert!(workspace.contains("\"crates/docker-engine-client*\""));
 
     // Deterministic: a second plan has nothing to change.
     assert_eq!(

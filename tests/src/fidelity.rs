@@ -248,6 +248,23 @@ pub fn round_trip<T: DeserializeOwned + Serialize>(raw: &[u8]) -> Result<Loss, S
 /// client's own connection, answering the daemon's raw body; any status but
 /// 200 is an error that shows the daemon's answer.
 pub async fn get_raw<C: ClientInfo<()>>(client: &C, path: &str) -> Result<Vec<u8>, String> {
+    let (status, body) = get_answer(client, path).await?;
+    if status != 200 {
+        return Err(format!(
+            "GET {}{path} answered {status}: {}",
+            client.baseurl(),
+            String::from_utf8_lossy(&body)
+        ));
+    }
+    Ok(body)
+}
+
+/// `GET path` as [`get_raw`] does, answering the status and the raw body
+/// whatever the status.
+pub async fn get_answer<C: ClientInfo<()>>(
+    client: &C,
+    path: &str,
+) -> Result<(u16, Vec<u8>), String> {
     let url = format!("{}{path}", client.baseurl());
     let response = client
         .client()
@@ -255,18 +272,12 @@ pub async fn get_raw<C: ClientInfo<()>>(client: &C, path: &str) -> Result<Vec<u8
         .send()
         .await
         .map_err(|e| format!("GET {url}: {e}"))?;
-    let status = response.status();
+    let status = response.status().as_u16();
     let body = response
         .bytes()
         .await
         .map_err(|e| format!("GET {url}: reading the body: {e}"))?;
-    if status != 200 {
-        return Err(format!(
-            "GET {url} answered {status}: {}",
-            String::from_utf8_lossy(&body)
-        ));
-    }
-    Ok(body.to_vec())
+    Ok((status, body.to_vec()))
 }
 
 /// [`get_raw`] then [`round_trip`] into `T`, the operation's response type.

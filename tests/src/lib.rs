@@ -12,6 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod conformance;
 pub mod fake_daemon;
 pub mod fidelity;
 pub mod private_daemon;

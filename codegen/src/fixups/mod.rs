@@ -37,6 +37,7 @@ pub const RULES: &[Fixup] = &[
     upstream_bugs::TASK_NETWORK_IS_THE_SWARM_NETWORK,
     upstream_bugs::VERBOSE_NETWORK_INSPECT_HAS_SERVICES,
     upstream_bugs::SECRET_AND_CONFIG_IDS_ARE_ID,
+    upstream_bugs::EVENTS_CARRY_STATUS_ID_FROM,
     generator_limits::INLINE_SHARED_REQUEST_BODIES,
     upstream_bugs::EXEC_START_LISTS_NO_UPGRADE,
     generator_limits::ONE_REQUEST_MEDIA_TYPE,
@@ -46,6 +47,7 @@ pub const RULES: &[Fixup] = &[
     upstream_bugs::ERRORS_ARE_TYPED,
     generator_limits::X_NULLABLE_EVERYWHERE,
     upstream_bugs::NULL_IS_NOT_AN_ERROR,
+    upstream_bugs::NULL_BODY_IS_EMPTY,
     policy::VALIDATION_IS_DOCUMENTATION,
     policy::TIMESTAMPS_ARE_STRINGS,
     policy::ENUMS_OF_VALUES_ARE_OPEN,
@@ -96,6 +98,21 @@ pub(super) fn record_upgrade(op: &mut Map<String, Value>, protocol: Protocol) {
 /// The protocol the rules recorded that an operation can switch to when asked.
 pub fn recorded_upgrade(op: &Value) -> Option<Protocol> {
     op.get(UPGRADE_EXTENSION)?.as_str()?.parse().ok()
+}
+
+/// The operation extension in which the rules record that a `null` success
+/// body means the empty array or map (`null_body_is_empty`); the code rule
+/// `one_exchange` reads it back.
+pub const NULL_BODY_EXTENSION: &str = "x-dea-null-body-is-empty";
+
+/// Records that `op`'s JSON success body may be `null` for an empty collection.
+pub(super) fn record_null_body(op: &mut Map<String, Value>) {
+    op.insert(NULL_BODY_EXTENSION.into(), Value::Bool(true));
+}
+
+/// Whether the rules recorded that `op`'s `null` success body is empty.
+pub fn recorded_null_body(op: &Value) -> bool {
+    op.get(NULL_BODY_EXTENSION) == Some(&Value::Bool(true))
 }
 
 /// Facts about the original Swagger 2.0 document that the conversion loses.

@@ -50,6 +50,8 @@ pub struct Input {
     pub(super) switches: BTreeMap<String, Protocol>,
     /// Operation builders that can also switch protocols when asked.
     pub(super) upgrades: BTreeMap<String, Protocol>,
+    /// Operation builders whose `null` JSON answer is the empty collection.
+    pub(super) null_bodies: BTreeSet<String>,
 }
 
 impl Input {
@@ -57,6 +59,7 @@ impl Input {
         let mut optional_raw_bodies = BTreeSet::new();
         let mut switches = BTreeMap::new();
         let mut upgrades = BTreeMap::new();
+        let mut null_bodies = BTreeSet::new();
         for op in crate::fixups::openapi_operations(doc) {
             let builder = op
                 .get("operationId")
@@ -70,6 +73,9 @@ impl Input {
             }
             if let (Some(b), Some(protocol)) = (&builder, crate::fixups::recorded_upgrade(&value)) {
                 upgrades.insert(b.clone(), protocol);
+            }
+            if let (Some(b), true) = (&builder, crate::fixups::recorded_null_body(&value)) {
+                null_bodies.insert(b.clone());
             }
             let Some(body) = op.get("requestBody") else {
                 continue;
@@ -88,6 +94,7 @@ impl Input {
             optional_raw_bodies,
             switches,
             upgrades,
+            null_bodies,
         }
     }
 }

@@ -164,6 +164,9 @@ impl VisitMut for UnsetBody {
 enum Success {
     /// `200..=299`, a JSON body.
     Json,
+    /// `200..=299`, a JSON array or map where `null` is the empty one
+    /// (`null_body_is_empty`). progenitor writes it as [`Success::Json`].
+    JsonOrEmpty,
     /// `200..=299`, no body.
     Empty,
     /// `200..=299`, the body as a byte stream.
@@ -183,7 +186,7 @@ impl Success {
     /// The statements progenitor writes for this kind after `client.pre(..)`.
     fn progenitor_tail(self) -> Vec<syn::Stmt> {
         let arm: syn::Arm = match self {
-            Self::Json => {
+            Self::Json | Self::JsonOrEmpty => {
                 parse_quote! { 200..=299 => { ResponseValue::from_response(response).await } }
             }
             Self::Empty => parse_quote! { 200..=299 => { Ok(ResponseValue::empty(response)) } },
@@ -218,6 +221,9 @@ impl Success {
         };
         match self {
             Self::Json => parse_quote! { ::docker_engine_api_runtime::read_json(#exchange).await },
+            Self::JsonOrEmpty => {
+                parse_quote! { ::docker_engine_api_runtime::read_json_or_empty(#exchange).await }
+            }
             Self::Empty => parse_quote! { Ok(::docker_engine_api_runtime::read_empty(#exchange)) },
             Self::Stream => {
                 parse_quote! { Ok(::docker_engine_api_runtime::read_stream(#exchange)) }
@@ -250,7 +256,9 @@ pub(super) const ONE_EXCHANGE: CodeRule = CodeRule {
           one async state machine, a fifth of a crate's build time, never compiled \
           or tested on its own. Each `send` now builds its request and calls the \
           runtime crate's one `exchange` (which also reads non-JSON error bodies \
-          and bounds them), then the runtime's reader of its kind of answer. A \
+          and bounds them), then the runtime's reader of its kind of answer (for an array or map answer \
+          that `null_body_is_empty` recorded, the reader that takes `null` for \
+          the empty one). A \
           `send` whose tail is not exactly one of progenitor's four known shapes \
           is an error: a change in progenitor must be looked at, neither rewritten \
           blindly nor left with its own copy. Reports the builders rewritten.",
@@ -302,6 +310,11 @@ fn one_exchange(file: &mut File, input: &Input) -> Result<Vec<String>, String> {
                     })?)
                 }
                 _ => None,
+            };
+            // What the document rules recorded: a `null` array or map answer.
+            let kind = match kind {
+                Success::Json if input.null_bodies.contains(&builder) => Success::JsonOrEmpty,
+                kind => kind,
             };
             stmts.truncate(start);
             stmts.push(syn::Stmt::Expr(kind.shared_tail(protocol), None));

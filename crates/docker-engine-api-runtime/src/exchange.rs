@@ -41,7 +41,7 @@ pub trait DaemonError: DeserializeOwned {
 ///
 /// - a `4xx`/`5xx` becomes [`Error::ErrorResponse`] with the status, the
 ///   headers and the daemon's message: its JSON error body, or its text when
-///   the body is not JSON; at most [`MAX_ERROR_BODY`] bytes of it are read;
+///   the body is not JSON; at most [`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY) bytes of it are read;
 /// - any other status (a `304`, a `200` where an upgrade was asked for)
 ///   becomes [`Error::UnexpectedResponse`], which keeps the status.
 pub async fn exchange<C, E>(
@@ -74,6 +74,24 @@ pub async fn read_json<T: DeserializeOwned, E>(
     response: reqwest::Response,
 ) -> Result<ResponseValue<T>, Error<E>> {
     ResponseValue::from_response(response).await
+}
+
+/// The success body as one JSON array or map, where the body `null` is the
+/// empty one: the daemon's Go handlers encode a nil slice or map as `null`
+/// (`GET /containers/{id}/changes` of a container without changes). The
+/// generated code uses it where the rule `null_body_is_empty` says so.
+pub async fn read_json_or_empty<T: DeserializeOwned + Default, E>(
+    response: reqwest::Response,
+) -> Result<ResponseValue<T>, Error<E>> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
+    let inner = if body.trim_ascii() == b"null" {
+        T::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| Error::InvalidResponsePayload(body, e))?
+    };
+    Ok(ResponseValue::new(inner, status, headers))
 }
 
 /// A success without a body (its status and headers are kept).
@@ -307,5 +325,33 @@ mod tests {
         assert_eq!(upgraded.status().as_u16(), 101);
         assert!(seen.contains("upgrade: websocket"), "{seen}");
         assert!(seen.contains("sec-websocket-key: "), "{seen}");
+    }
+
+    /// The answers `read_json_or_empty` reads: `null` is the empty
+    /// collection, anything else decodes as `read_json` would, and a body that
+    /// is not the type is still an error.
+    #[tokio::test]
+    async fn a_null_array_or_map_answer_is_empty_and_others_decode_as_before() {
+        async fn read<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, Error<ErrorBody>> {
+            let (url, server) = serve_once(answer("HTTP/1.1 200 OK", body)).await;
+            let response = reqwest::get(url).await.unwrap();
+            let value = read_json_or_empty(response)
+                .await
+                .map(ResponseValue::into_inner);
+            server.await.unwrap();
+            value
+        }
+        assert_eq!(read::<Vec<u32>>(b"null").await.unwrap(), Vec::<u32>::new());
+        assert_eq!(
+            read::<Vec<u32>>(b" null\n").await.unwrap(),
+            Vec::<u32>::new()
+        );
+        let map: std::collections::HashMap<String, u32> = read(b"null").await.unwrap();
+        assert!(map.is_empty());
+        assert_eq!(read::<Vec<u32>>(b"[1, 2]").await.unwrap(), [1, 2]);
+        assert!(matches!(
+            read::<Vec<u32>>(b"{}").await,
+            Err(Error::InvalidResponsePayload(..))
+        ));
     }
 }

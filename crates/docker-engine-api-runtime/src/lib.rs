@@ -11,7 +11,7 @@
 //! - [`Protocol`]: what a connection upgrade switches to;
 //! - with the `client` feature (the default): [`exchange`], the one exchange
 //!   every generated operation shares (hooks, send, status, Docker's error
-//!   body, bounded, [`error_message`]), the success readers ([`read_json`], [`read_empty`],
+//!   body, bounded, [`error_message`]), the success readers ([`read_json`], [`read_json_or_empty`], [`read_empty`],
 //!   [`read_stream`], [`read_upgrade`]) and the upgrade headers
 //!   ([`request_upgrade`], [`websocket_key`]).
 
@@ -28,7 +28,8 @@ mod version;
 pub use error_body::{MAX_ERROR_BODY, cut_message, error_message, read_error_body};
 #[cfg(feature = "client")]
 pub use exchange::{
-    DaemonError, Expect, exchange, read_empty, read_json, read_stream, read_upgrade,
+    DaemonError, Expect, exchange, read_empty, read_json, read_json_or_empty, read_stream,
+    read_upgrade,
 };
 pub use protocol::{ParseProtocolError, Protocol};
 #[cfg(feature = "client")]

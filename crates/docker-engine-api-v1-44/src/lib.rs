@@ -2936,11 +2936,20 @@ or a volume.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub actor: ::std::option::Option<EventActor>,
+        ///The image of a container event (deprecated: use `Actor.Attributes["image"]`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub from: ::std::option::Option<::std::string::String>,
+        ///The actor's ID (deprecated: use `Actor.ID`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
         /**Scope of the event. Engine events are `local` scope. Cluster (Swarm)
 events are `swarm` scope.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<EventMessageScope>,
+        ///The event's action (deprecated: use `Action`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
         ///Timestamp of event
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub time: ::std::option::Option<i64>,
@@ -15303,7 +15312,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -15840,7 +15849,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_changes",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -17835,7 +17844,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -18825,7 +18834,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_history",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -19129,7 +19138,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_delete",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -19231,7 +19240,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_search",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -21074,7 +21083,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -21660,7 +21669,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -21731,7 +21740,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_plugin_privileges",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -22595,7 +22604,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -23490,7 +23499,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -24162,7 +24171,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -24480,7 +24489,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -24867,7 +24876,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,

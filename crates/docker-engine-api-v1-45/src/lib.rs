@@ -2929,11 +2929,20 @@ or a volume.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub actor: ::std::option::Option<EventActor>,
+        ///The image of a container event (deprecated: use `Actor.Attributes["image"]`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub from: ::std::option::Option<::std::string::String>,
+        ///The actor's ID (deprecated: use `Actor.ID`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
         /**Scope of the event. Engine events are `local` scope. Cluster (Swarm)
 events are `swarm` scope.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<EventMessageScope>,
+        ///The event's action (deprecated: use `Action`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
         ///Timestamp of event
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub time: ::std::option::Option<i64>,
@@ -15284,7 +15293,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -15821,7 +15830,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_changes",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -17816,7 +17825,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -18806,7 +18815,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_history",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -19110,7 +19119,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_delete",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -19212,7 +19221,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_search",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -21055,7 +21064,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -21641,7 +21650,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -21712,7 +21721,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_plugin_privileges",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -22576,7 +22585,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -23471,7 +23480,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -24143,7 +24152,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -24461,7 +24470,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -24848,7 +24857,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,

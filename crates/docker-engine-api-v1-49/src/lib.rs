@@ -3802,11 +3802,20 @@ or a volume.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub actor: ::std::option::Option<EventActor>,
+        ///The image of a container event (deprecated: use `Actor.Attributes["image"]`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub from: ::std::option::Option<::std::string::String>,
+        ///The actor's ID (deprecated: use `Actor.ID`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
         /**Scope of the event. Engine events are `local` scope. Cluster (Swarm)
 events are `swarm` scope.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<EventMessageScope>,
+        ///The event's action (deprecated: use `Action`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
         ///Timestamp of event
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub time: ::std::option::Option<i64>,
@@ -16601,7 +16610,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -17138,7 +17147,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_changes",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -19147,7 +19156,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -20256,7 +20265,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_history",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -20577,7 +20586,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_delete",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -20679,7 +20688,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_search",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -22577,7 +22586,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -23163,7 +23172,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -23234,7 +23243,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_plugin_privileges",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -24098,7 +24107,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -24993,7 +25002,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -25665,7 +25674,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -25983,7 +25992,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -26370,7 +26379,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,

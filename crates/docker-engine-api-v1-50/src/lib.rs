@@ -3819,11 +3819,20 @@ or a volume.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub actor: ::std::option::Option<EventActor>,
+        ///The image of a container event (deprecated: use `Actor.Attributes["image"]`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub from: ::std::option::Option<::std::string::String>,
+        ///The actor's ID (deprecated: use `Actor.ID`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
         /**Scope of the event. Engine events are `local` scope. Cluster (Swarm)
 events are `swarm` scope.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<EventMessageScope>,
+        ///The event's action (deprecated: use `Action`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
         ///Timestamp of event
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub time: ::std::option::Option<i64>,
@@ -16435,7 +16444,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -16972,7 +16981,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_changes",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -18981,7 +18990,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -20090,7 +20099,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_history",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -20428,7 +20437,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_delete",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -20530,7 +20539,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_search",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -22428,7 +22437,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -23014,7 +23023,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -23085,7 +23094,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_plugin_privileges",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -23949,7 +23958,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -24844,7 +24853,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -25516,7 +25525,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -25834,7 +25843,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -26221,7 +26230,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,

@@ -16639,7 +16639,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -17176,7 +17176,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "container_changes",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -19185,7 +19185,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -20277,7 +20277,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_history",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -20615,7 +20615,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_delete",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -20717,7 +20717,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "image_search",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -22626,7 +22626,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "network_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -23212,7 +23212,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "plugin_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -23283,7 +23283,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_plugin_privileges",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -24147,7 +24147,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "node_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -25042,7 +25042,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "service_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -25714,7 +25714,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "task_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -26032,7 +26032,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "secret_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,
@@ -26419,7 +26419,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "config_list",
             };
-            ::docker_engine_api_runtime::read_json(
+            ::docker_engine_api_runtime::read_json_or_empty(
                     ::docker_engine_api_runtime::exchange(
                             client,
                             request,

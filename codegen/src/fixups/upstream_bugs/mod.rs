@@ -13,8 +13,10 @@ use super::{Fixup, STREAM_EXTENSION, Stream, SwaggerFacts, record_stream, record
 use crate::Protocol;
 use crate::rules::Cause;
 
+mod answers;
 mod swarm;
 
+pub(super) use answers::{EVENTS_CARRY_STATUS_ID_FROM, NULL_BODY_IS_EMPTY};
 pub(super) use swarm::{
     SECRET_AND_CONFIG_IDS_ARE_ID, TASK_NETWORK_IS_THE_SWARM_NETWORK,
     VERBOSE_NETWORK_INSPECT_HAS_SERVICES,
