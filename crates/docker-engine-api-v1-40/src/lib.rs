@@ -899,7 +899,7 @@ objects.
             rename = "ExecIDs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub exec_i_ds: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub exec_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         #[serde(
             rename = "GraphDriver",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1345,7 +1345,7 @@ is an array of values corresponding to the titles.
             rename = "BlkioDeviceReadIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_read_i_ops: ::std::option::Option<
+        pub blkio_device_read_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         /**Limit write rate (bytes per second) to a device, in the form:
@@ -1371,7 +1371,7 @@ is an array of values corresponding to the titles.
             rename = "BlkioDeviceWriteIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_write_i_ops: ::std::option::Option<
+        pub blkio_device_write_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         ///Block IO weight (relative weight).
@@ -1517,7 +1517,7 @@ configured on the daemon) is used.
             rename = "IOMaximumIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub io_maximum_i_ops: ::std::option::Option<i64>,
+        pub io_maximum_iops: ::std::option::Option<i64>,
         ///Kernel memory limit in bytes.
         #[serde(
             rename = "KernelMemory",
@@ -1598,9 +1598,9 @@ to not change.
         fn default() -> Self {
             Self {
                 blkio_device_read_bps: Default::default(),
-                blkio_device_read_i_ops: Default::default(),
+                blkio_device_read_iops: Default::default(),
                 blkio_device_write_bps: Default::default(),
-                blkio_device_write_i_ops: Default::default(),
+                blkio_device_write_iops: Default::default(),
                 blkio_weight: Default::default(),
                 blkio_weight_device: Default::default(),
                 cgroup_parent: Default::default(),
@@ -1618,7 +1618,7 @@ to not change.
                 devices: Default::default(),
                 init: Default::default(),
                 io_maximum_bandwidth: Default::default(),
-                io_maximum_i_ops: Default::default(),
+                io_maximum_iops: Default::default(),
                 kernel_memory: Default::default(),
                 kernel_memory_tcp: Default::default(),
                 memory: defaults::container_update_body_memory(),
@@ -1807,7 +1807,7 @@ to not change.
             rename = "DeviceIDs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub device_i_ds: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub device_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         #[serde(
             rename = "Driver",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1885,17 +1885,17 @@ image metadata.
             rename = "IPv4Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv4_address: ::std::option::Option<::std::string::String>,
+        pub ipv4_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "IPv6Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv6_address: ::std::option::Option<::std::string::String>,
+        pub ipv6_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "LinkLocalIPs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub link_local_i_ps: ::std::option::Option<
+        pub link_local_ips: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
     }
@@ -2095,21 +2095,21 @@ are passed directly to the driver and are driver specific.
             rename = "GlobalIPv6Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub global_i_pv6_address: ::std::option::Option<::std::string::String>,
+        pub global_ipv6_address: ::std::option::Option<::std::string::String>,
         /**Mask length of the global IPv6 address.
 */
         #[serde(
             rename = "GlobalIPv6PrefixLen",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub global_i_pv6_prefix_len: ::std::option::Option<i64>,
+        pub global_ipv6_prefix_len: ::std::option::Option<i64>,
         /**IPv6 gateway address.
 */
         #[serde(
             rename = "IPv6Gateway",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv6_gateway: ::std::option::Option<::std::string::String>,
+        pub ipv6_gateway: ::std::option::Option<::std::string::String>,
         /**IPv4 address.
 */
         #[serde(
@@ -2982,7 +2982,7 @@ is a string in one of these forms:
             rename = "BlkioDeviceReadIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_read_i_ops: ::std::option::Option<
+        pub blkio_device_read_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         /**Limit write rate (bytes per second) to a device, in the form:
@@ -3008,7 +3008,7 @@ is a string in one of these forms:
             rename = "BlkioDeviceWriteIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_write_i_ops: ::std::option::Option<
+        pub blkio_device_write_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         ///Block IO weight (relative weight).
@@ -3229,7 +3229,7 @@ configured on the daemon) is used.
             rename = "IOMaximumIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub io_maximum_i_ops: ::std::option::Option<i64>,
+        pub io_maximum_iops: ::std::option::Option<i64>,
         /**IPC sharing mode for the container. Possible values are:
 
 - `"none"`: own private IPC namespace, with /dev/shm not mounted
@@ -3519,9 +3519,9 @@ the form `<container name>[:<ro|rw>]`.
                 auto_remove: Default::default(),
                 binds: Default::default(),
                 blkio_device_read_bps: Default::default(),
-                blkio_device_read_i_ops: Default::default(),
+                blkio_device_read_iops: Default::default(),
                 blkio_device_write_bps: Default::default(),
-                blkio_device_write_i_ops: Default::default(),
+                blkio_device_write_iops: Default::default(),
                 blkio_weight: Default::default(),
                 blkio_weight_device: Default::default(),
                 cap_add: Default::default(),
@@ -3550,7 +3550,7 @@ the form `<container name>[:<ro|rw>]`.
                 group_add: Default::default(),
                 init: Default::default(),
                 io_maximum_bandwidth: Default::default(),
-                io_maximum_i_ops: Default::default(),
+                io_maximum_iops: Default::default(),
                 ipc_mode: Default::default(),
                 isolation: Default::default(),
                 kernel_memory: Default::default(),
@@ -5080,7 +5080,7 @@ the decimal representation of the octal value (e.g. 493).
             rename = "EnableIPv6",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub enable_i_pv6: ::std::option::Option<bool>,
+        pub enable_ipv6: ::std::option::Option<bool>,
         #[serde(rename = "Id", skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -5203,12 +5203,12 @@ notation, but only the IP address is used.
             rename = "IPv4Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv4_address: ::std::option::Option<::std::string::String>,
+        pub ipv4_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "IPv6Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv6_address: ::std::option::Option<::std::string::String>,
+        pub ipv6_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "MacAddress",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -5249,7 +5249,7 @@ but it is not guaranteed to catch all name collisions.
             rename = "EnableIPv6",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub enable_i_pv6: ::std::option::Option<bool>,
+        pub enable_ipv6: ::std::option::Option<bool>,
         /**Ingress network is the network which provides the routing-mesh
 in swarm mode.
 */
@@ -5378,7 +5378,7 @@ in swarm mode.
             rename = "GlobalIPv6Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub global_i_pv6_address: ::std::option::Option<::std::string::String>,
+        pub global_ipv6_address: ::std::option::Option<::std::string::String>,
         /**Mask length of the global IPv6 address.
 
 <p><br /></p>
@@ -5393,7 +5393,7 @@ in swarm mode.
             rename = "GlobalIPv6PrefixLen",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub global_i_pv6_prefix_len: ::std::option::Option<i64>,
+        pub global_ipv6_prefix_len: ::std::option::Option<i64>,
         /**Indicates if hairpin NAT should be enabled on the virtual interface.
 */
         #[serde(
@@ -5415,7 +5415,7 @@ in swarm mode.
             rename = "IPv6Gateway",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv6_gateway: ::std::option::Option<::std::string::String>,
+        pub ipv6_gateway: ::std::option::Option<::std::string::String>,
         /**IPv4 address for the default "bridge" network.
 
 <p><br /></p>
@@ -5451,13 +5451,13 @@ in swarm mode.
             rename = "LinkLocalIPv6Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub link_local_i_pv6_address: ::std::option::Option<::std::string::String>,
+        pub link_local_ipv6_address: ::std::option::Option<::std::string::String>,
         ///Prefix length of the IPv6 unicast address.
         #[serde(
             rename = "LinkLocalIPv6PrefixLen",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub link_local_i_pv6_prefix_len: ::std::option::Option<i64>,
+        pub link_local_ipv6_prefix_len: ::std::option::Option<i64>,
         /**MAC address for the container on the default "bridge" network.
 
 <p><br /></p>
@@ -5504,7 +5504,7 @@ in swarm mode.
             rename = "SecondaryIPv6Addresses",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub secondary_i_pv6_addresses: ::std::option::Option<::std::vec::Vec<Address>>,
+        pub secondary_ipv6_addresses: ::std::option::Option<::std::vec::Vec<Address>>,
         ///
         #[serde(
             rename = "SecondaryIPAddresses",
@@ -6524,7 +6524,7 @@ using the CIDR syntax [RFC 4632](https://tools.ietf.org/html/4632).
             rename = "AllowNondistributableArtifactsCIDRs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub allow_nondistributable_artifacts_cid_rs: ::std::option::Option<
+        pub allow_nondistributable_artifacts_cidrs: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
         /**List of registry hostnames to which nondistributable artifacts can be
@@ -6577,7 +6577,7 @@ are listed under `IndexConfigs` and have their `Secure` field set to
             rename = "InsecureRegistryCIDRs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub insecure_registry_cid_rs: ::std::option::Option<
+        pub insecure_registry_cidrs: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
         /**List of registry URLs that act as a mirror for the official
@@ -6608,7 +6608,7 @@ requested by a task.
             rename = "NanoCPUs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub nano_cp_us: ::std::option::Option<i64>,
+        pub nano_cpus: ::std::option::Option<i64>,
     }
     ///A container's resources (cgroups config, ulimits, etc)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -6636,7 +6636,7 @@ requested by a task.
             rename = "BlkioDeviceReadIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_read_i_ops: ::std::option::Option<
+        pub blkio_device_read_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         /**Limit write rate (bytes per second) to a device, in the form:
@@ -6662,7 +6662,7 @@ requested by a task.
             rename = "BlkioDeviceWriteIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_write_i_ops: ::std::option::Option<
+        pub blkio_device_write_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         ///Block IO weight (relative weight).
@@ -6808,7 +6808,7 @@ configured on the daemon) is used.
             rename = "IOMaximumIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub io_maximum_i_ops: ::std::option::Option<i64>,
+        pub io_maximum_iops: ::std::option::Option<i64>,
         ///Kernel memory limit in bytes.
         #[serde(
             rename = "KernelMemory",
@@ -6882,9 +6882,9 @@ to not change.
         fn default() -> Self {
             Self {
                 blkio_device_read_bps: Default::default(),
-                blkio_device_read_i_ops: Default::default(),
+                blkio_device_read_iops: Default::default(),
                 blkio_device_write_bps: Default::default(),
-                blkio_device_write_i_ops: Default::default(),
+                blkio_device_write_iops: Default::default(),
                 blkio_weight: Default::default(),
                 blkio_weight_device: Default::default(),
                 cgroup_parent: Default::default(),
@@ -6902,7 +6902,7 @@ to not change.
                 devices: Default::default(),
                 init: Default::default(),
                 io_maximum_bandwidth: Default::default(),
-                io_maximum_i_ops: Default::default(),
+                io_maximum_iops: Default::default(),
                 kernel_memory: Default::default(),
                 kernel_memory_tcp: Default::default(),
                 memory: defaults::resources_memory(),
@@ -7179,7 +7179,7 @@ other endpoints.
             rename = "VirtualIPs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub virtual_i_ps: ::std::option::Option<
+        pub virtual_ips: ::std::option::Option<
             ::std::vec::Vec<ServiceEndpointVirtualIPsItem>,
         >,
     }
@@ -8141,7 +8141,7 @@ the default swarm listening port is used.
             rename = "IPv6Enabled",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv6_enabled: ::std::option::Option<bool>,
+        pub ipv6_enabled: ::std::option::Option<bool>,
         #[serde(
             rename = "Ingress",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -8239,7 +8239,7 @@ certificate authority.
             rename = "ExternalCAs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub external_c_as: ::std::option::Option<
+        pub external_cas: ::std::option::Option<
             ::std::vec::Vec<SwarmSpecCaConfigExternalCAsItem>,
         >,
         /**An integer whose purpose is to force swarm to generate a new
@@ -8765,7 +8765,7 @@ Containers do not automatically inherit this configuration.
             rename = "IPv4Forwarding",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv4_forwarding: ::std::option::Option<bool>,
+        pub ipv4_forwarding: ::std::option::Option<bool>,
         /**Unique identifier of the daemon.
 
 <p><br /></p>
@@ -9096,7 +9096,7 @@ These messages can be printed by the client as information to the user.
                 generic_resources: Default::default(),
                 http_proxy: Default::default(),
                 https_proxy: Default::default(),
-                i_pv4_forwarding: Default::default(),
+                ipv4_forwarding: Default::default(),
                 id: Default::default(),
                 images: Default::default(),
                 index_server_address: defaults::system_info_index_server_address(),

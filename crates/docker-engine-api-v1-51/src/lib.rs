@@ -1745,7 +1745,7 @@ or snapshotter).*/
             rename = "ExecIDs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub exec_i_ds: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub exec_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         #[serde(
             rename = "GraphDriver",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2693,7 +2693,7 @@ is an array of values corresponding to the titles.*/
             rename = "BlkioDeviceReadIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_read_i_ops: ::std::option::Option<
+        pub blkio_device_read_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         /**Limit write rate (bytes per second) to a device, in the form:
@@ -2719,7 +2719,7 @@ is an array of values corresponding to the titles.*/
             rename = "BlkioDeviceWriteIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_write_i_ops: ::std::option::Option<
+        pub blkio_device_write_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         ///Block IO weight (relative weight).
@@ -2865,7 +2865,7 @@ configured on the daemon) is used.
             rename = "IOMaximumIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub io_maximum_i_ops: ::std::option::Option<i64>,
+        pub io_maximum_iops: ::std::option::Option<i64>,
         /**Hard limit for kernel TCP buffer memory (in bytes). Depending on the
 OCI runtime in use, this option may be ignored. It is no longer supported
 by the default (runc) runtime.
@@ -2948,9 +2948,9 @@ to not change.
         fn default() -> Self {
             Self {
                 blkio_device_read_bps: Default::default(),
-                blkio_device_read_i_ops: Default::default(),
+                blkio_device_read_iops: Default::default(),
                 blkio_device_write_bps: Default::default(),
-                blkio_device_write_i_ops: Default::default(),
+                blkio_device_write_iops: Default::default(),
                 blkio_weight: Default::default(),
                 blkio_weight_device: Default::default(),
                 cgroup_parent: Default::default(),
@@ -2968,7 +2968,7 @@ to not change.
                 devices: Default::default(),
                 init: Default::default(),
                 io_maximum_bandwidth: Default::default(),
-                io_maximum_i_ops: Default::default(),
+                io_maximum_iops: Default::default(),
                 kernel_memory_tcp: Default::default(),
                 memory: defaults::container_update_body_memory(),
                 memory_reservation: Default::default(),
@@ -3282,7 +3282,7 @@ For CDI devices, this would be an FQDN like "vendor.com/gpu=0".
             rename = "DeviceIDs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub device_i_ds: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub device_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         #[serde(
             rename = "Driver",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3381,17 +3381,17 @@ in use, and should be used for informational purposes only.
             rename = "IPv4Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv4_address: ::std::option::Option<::std::string::String>,
+        pub ipv4_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "IPv6Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv6_address: ::std::option::Option<::std::string::String>,
+        pub ipv6_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "LinkLocalIPs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub link_local_i_ps: ::std::option::Option<
+        pub link_local_ips: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
     }
@@ -3606,14 +3606,14 @@ are passed directly to the driver and are driver specific.
             rename = "GlobalIPv6Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub global_i_pv6_address: ::std::option::Option<::std::string::String>,
+        pub global_ipv6_address: ::std::option::Option<::std::string::String>,
         /**Mask length of the global IPv6 address.
 */
         #[serde(
             rename = "GlobalIPv6PrefixLen",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub global_i_pv6_prefix_len: ::std::option::Option<i64>,
+        pub global_ipv6_prefix_len: ::std::option::Option<i64>,
         /**This property determines which endpoint will provide the default
 gateway for a container. The endpoint with the highest priority will
 be used. If multiple endpoints have the same priority, endpoints are
@@ -3631,7 +3631,7 @@ that sorts first is picked.
             rename = "IPv6Gateway",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv6_gateway: ::std::option::Option<::std::string::String>,
+        pub ipv6_gateway: ::std::option::Option<::std::string::String>,
         /**IPv4 address.
 */
         #[serde(
@@ -4577,7 +4577,7 @@ is a string in one of these forms:
             rename = "BlkioDeviceReadIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_read_i_ops: ::std::option::Option<
+        pub blkio_device_read_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         /**Limit write rate (bytes per second) to a device, in the form:
@@ -4603,7 +4603,7 @@ is a string in one of these forms:
             rename = "BlkioDeviceWriteIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_write_i_ops: ::std::option::Option<
+        pub blkio_device_write_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         ///Block IO weight (relative weight).
@@ -4827,7 +4827,7 @@ configured on the daemon) is used.
             rename = "IOMaximumIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub io_maximum_i_ops: ::std::option::Option<i64>,
+        pub io_maximum_iops: ::std::option::Option<i64>,
         /**IPC sharing mode for the container. Possible values are:
 
 - `"none"`: own private IPC namespace, with /dev/shm not mounted
@@ -5116,9 +5116,9 @@ the form `<container name>[:<ro|rw>]`.
                 auto_remove: Default::default(),
                 binds: Default::default(),
                 blkio_device_read_bps: Default::default(),
-                blkio_device_read_i_ops: Default::default(),
+                blkio_device_read_iops: Default::default(),
                 blkio_device_write_bps: Default::default(),
-                blkio_device_write_i_ops: Default::default(),
+                blkio_device_write_iops: Default::default(),
                 blkio_weight: Default::default(),
                 blkio_weight_device: Default::default(),
                 cap_add: Default::default(),
@@ -5147,7 +5147,7 @@ the form `<container name>[:<ro|rw>]`.
                 group_add: Default::default(),
                 init: Default::default(),
                 io_maximum_bandwidth: Default::default(),
-                io_maximum_i_ops: Default::default(),
+                io_maximum_iops: Default::default(),
                 ipc_mode: Default::default(),
                 isolation: Default::default(),
                 kernel_memory_tcp: Default::default(),
@@ -6341,7 +6341,7 @@ unknown CAs) communication.
             rename = "NanoCPUs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub nano_cp_us: ::std::option::Option<i64>,
+        pub nano_cpus: ::std::option::Option<i64>,
         /**Limits the maximum number of PIDs in the container. Set `0` for unlimited.
 */
         #[serde(rename = "Pids", default = "defaults::limit_pids")]
@@ -6351,7 +6351,7 @@ unknown CAs) communication.
         fn default() -> Self {
             Self {
                 memory_bytes: Default::default(),
-                nano_cp_us: Default::default(),
+                nano_cpus: Default::default(),
                 pids: defaults::limit_pids(),
             }
         }
@@ -6943,14 +6943,14 @@ or services.
             rename = "EnableIPv4",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub enable_i_pv4: ::std::option::Option<bool>,
+        pub enable_ipv4: ::std::option::Option<bool>,
         /**Whether the network was created with IPv6 enabled.
 */
         #[serde(
             rename = "EnableIPv6",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub enable_i_pv6: ::std::option::Option<bool>,
+        pub enable_ipv6: ::std::option::Option<bool>,
         /**ID that uniquely identifies a network on a single machine.
 */
         #[serde(rename = "Id", skip_serializing_if = "::std::option::Option::is_none")]
@@ -7021,8 +7021,8 @@ or `local` for machine level)
                 containers: Default::default(),
                 created: Default::default(),
                 driver: Default::default(),
-                enable_i_pv4: Default::default(),
-                enable_i_pv6: Default::default(),
+                enable_ipv4: Default::default(),
+                enable_ipv6: Default::default(),
                 id: Default::default(),
                 ingress: defaults::network_ingress(),
                 internal: defaults::network_internal(),
@@ -7111,12 +7111,12 @@ notation, but only the IP address is used.
             rename = "IPv4Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv4_address: ::std::option::Option<::std::string::String>,
+        pub ipv4_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "IPv6Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv6_address: ::std::option::Option<::std::string::String>,
+        pub ipv6_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "MacAddress",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -7159,13 +7159,13 @@ or services.
             rename = "EnableIPv4",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub enable_i_pv4: ::std::option::Option<bool>,
+        pub enable_ipv4: ::std::option::Option<bool>,
         ///Enable IPv6 on the network.
         #[serde(
             rename = "EnableIPv6",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub enable_i_pv6: ::std::option::Option<bool>,
+        pub enable_ipv6: ::std::option::Option<bool>,
         /**Ingress network is the network which provides the routing-mesh
 in swarm mode.
 */
@@ -7306,7 +7306,7 @@ Deprecated: This field is only set when the daemon is started with the --bridge 
             rename = "GlobalIPv6Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub global_i_pv6_address: ::std::option::Option<::std::string::String>,
+        pub global_ipv6_address: ::std::option::Option<::std::string::String>,
         /**Mask length of the global IPv6 address.
 
 <p><br /></p>
@@ -7321,7 +7321,7 @@ Deprecated: This field is only set when the daemon is started with the --bridge 
             rename = "GlobalIPv6PrefixLen",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub global_i_pv6_prefix_len: ::std::option::Option<i64>,
+        pub global_ipv6_prefix_len: ::std::option::Option<i64>,
         /**Indicates if hairpin NAT should be enabled on the virtual interface.
 
 Deprecated: This field is never set and will be removed in a future release.
@@ -7345,7 +7345,7 @@ Deprecated: This field is never set and will be removed in a future release.
             rename = "IPv6Gateway",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv6_gateway: ::std::option::Option<::std::string::String>,
+        pub ipv6_gateway: ::std::option::Option<::std::string::String>,
         /**IPv4 address for the default "bridge" network.
 
 <p><br /></p>
@@ -7384,7 +7384,7 @@ Deprecated: This field is never set and will be removed in a future release.
             rename = "LinkLocalIPv6Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub link_local_i_pv6_address: ::std::option::Option<::std::string::String>,
+        pub link_local_ipv6_address: ::std::option::Option<::std::string::String>,
         /**Prefix length of the IPv6 unicast address.
 
 Deprecated: This field is never set and will be removed in a future release.
@@ -7393,7 +7393,7 @@ Deprecated: This field is never set and will be removed in a future release.
             rename = "LinkLocalIPv6PrefixLen",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub link_local_i_pv6_prefix_len: ::std::option::Option<i64>,
+        pub link_local_ipv6_prefix_len: ::std::option::Option<i64>,
         /**MAC address for the container on the default "bridge" network.
 
 <p><br /></p>
@@ -7440,7 +7440,7 @@ Deprecated: This field is never set and will be removed in a future release.
             rename = "SecondaryIPv6Addresses",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub secondary_i_pv6_addresses: ::std::option::Option<::std::vec::Vec<Address>>,
+        pub secondary_ipv6_addresses: ::std::option::Option<::std::vec::Vec<Address>>,
         ///Deprecated: This field is never set and will be removed in a future release.
         #[serde(
             rename = "SecondaryIPAddresses",
@@ -8565,7 +8565,7 @@ are listed under `IndexConfigs` and have their `Secure` field set to
             rename = "InsecureRegistryCIDRs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub insecure_registry_cid_rs: ::std::option::Option<
+        pub insecure_registry_cidrs: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
         /**List of registry URLs that act as a mirror for the official
@@ -8596,7 +8596,7 @@ requested by a task.
             rename = "NanoCPUs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub nano_cp_us: ::std::option::Option<i64>,
+        pub nano_cpus: ::std::option::Option<i64>,
     }
     ///A container's resources (cgroups config, ulimits, etc)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -8624,7 +8624,7 @@ requested by a task.
             rename = "BlkioDeviceReadIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_read_i_ops: ::std::option::Option<
+        pub blkio_device_read_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         /**Limit write rate (bytes per second) to a device, in the form:
@@ -8650,7 +8650,7 @@ requested by a task.
             rename = "BlkioDeviceWriteIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_write_i_ops: ::std::option::Option<
+        pub blkio_device_write_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         ///Block IO weight (relative weight).
@@ -8796,7 +8796,7 @@ configured on the daemon) is used.
             rename = "IOMaximumIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub io_maximum_i_ops: ::std::option::Option<i64>,
+        pub io_maximum_iops: ::std::option::Option<i64>,
         /**Hard limit for kernel TCP buffer memory (in bytes). Depending on the
 OCI runtime in use, this option may be ignored. It is no longer supported
 by the default (runc) runtime.
@@ -8872,9 +8872,9 @@ to not change.
         fn default() -> Self {
             Self {
                 blkio_device_read_bps: Default::default(),
-                blkio_device_read_i_ops: Default::default(),
+                blkio_device_read_iops: Default::default(),
                 blkio_device_write_bps: Default::default(),
-                blkio_device_write_i_ops: Default::default(),
+                blkio_device_write_iops: Default::default(),
                 blkio_weight: Default::default(),
                 blkio_weight_device: Default::default(),
                 cgroup_parent: Default::default(),
@@ -8892,7 +8892,7 @@ to not change.
                 devices: Default::default(),
                 init: Default::default(),
                 io_maximum_bandwidth: Default::default(),
-                io_maximum_i_ops: Default::default(),
+                io_maximum_iops: Default::default(),
                 kernel_memory_tcp: Default::default(),
                 memory: defaults::resources_memory(),
                 memory_reservation: Default::default(),
@@ -9210,7 +9210,7 @@ FIXME(thaJeztah): this should have "omitempty" in the generated type.
             rename = "VirtualIPs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub virtual_i_ps: ::std::option::Option<
+        pub virtual_ips: ::std::option::Option<
             ::std::vec::Vec<ServiceEndpointVirtualIPsItem>,
         >,
     }
@@ -10277,7 +10277,7 @@ the default swarm listening port is used.
             rename = "IPv6Enabled",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv6_enabled: ::std::option::Option<bool>,
+        pub ipv6_enabled: ::std::option::Option<bool>,
         #[serde(
             rename = "Ingress",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -10375,7 +10375,7 @@ certificate authority.
             rename = "ExternalCAs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub external_c_as: ::std::option::Option<
+        pub external_cas: ::std::option::Option<
             ::std::vec::Vec<SwarmSpecCaConfigExternalCAsItem>,
         >,
         /**An integer whose purpose is to force swarm to generate a new
@@ -10968,7 +10968,7 @@ Containers do not automatically inherit this configuration.
             rename = "IPv4Forwarding",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv4_forwarding: ::std::option::Option<bool>,
+        pub ipv4_forwarding: ::std::option::Option<bool>,
         /**Unique identifier of the daemon.
 
 <p><br /></p>
@@ -11297,7 +11297,7 @@ These messages can be printed by the client as information to the user.
                 generic_resources: Default::default(),
                 http_proxy: Default::default(),
                 https_proxy: Default::default(),
-                i_pv4_forwarding: Default::default(),
+                ipv4_forwarding: Default::default(),
                 id: Default::default(),
                 images: Default::default(),
                 index_server_address: defaults::system_info_index_server_address(),

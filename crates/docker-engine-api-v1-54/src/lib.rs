@@ -1775,7 +1775,7 @@ or snapshotter).*/
             rename = "ExecIDs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub exec_i_ds: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub exec_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         #[serde(
             rename = "GraphDriver",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2821,7 +2821,7 @@ is an array of values corresponding to the titles.*/
             rename = "BlkioDeviceReadIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_read_i_ops: ::std::option::Option<
+        pub blkio_device_read_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         /**Limit write rate (bytes per second) to a device, in the form:
@@ -2847,7 +2847,7 @@ is an array of values corresponding to the titles.*/
             rename = "BlkioDeviceWriteIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_write_i_ops: ::std::option::Option<
+        pub blkio_device_write_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         ///Block IO weight (relative weight).
@@ -2993,7 +2993,7 @@ configured on the daemon) is used.
             rename = "IOMaximumIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub io_maximum_i_ops: ::std::option::Option<i64>,
+        pub io_maximum_iops: ::std::option::Option<i64>,
         ///Memory limit in bytes.
         #[serde(rename = "Memory", default = "defaults::container_update_body_memory")]
         pub memory: ::std::option::Option<i64>,
@@ -3062,9 +3062,9 @@ to not change.
         fn default() -> Self {
             Self {
                 blkio_device_read_bps: Default::default(),
-                blkio_device_read_i_ops: Default::default(),
+                blkio_device_read_iops: Default::default(),
                 blkio_device_write_bps: Default::default(),
-                blkio_device_write_i_ops: Default::default(),
+                blkio_device_write_iops: Default::default(),
                 blkio_weight: Default::default(),
                 blkio_weight_device: Default::default(),
                 cgroup_parent: Default::default(),
@@ -3082,7 +3082,7 @@ to not change.
                 devices: Default::default(),
                 init: Default::default(),
                 io_maximum_bandwidth: Default::default(),
-                io_maximum_i_ops: Default::default(),
+                io_maximum_iops: Default::default(),
                 memory: defaults::container_update_body_memory(),
                 memory_reservation: Default::default(),
                 memory_swap: Default::default(),
@@ -3429,7 +3429,7 @@ select a driver with the required capabilities.
             rename = "DeviceIDs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub device_i_ds: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub device_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         /**The name of the device driver to use for this request.
 
 Note that if this is specified the capabilities are ignored when
@@ -3533,17 +3533,17 @@ in use, and should be used for informational purposes only.
             rename = "IPv4Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv4_address: ::std::option::Option<::std::string::String>,
+        pub ipv4_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "IPv6Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv6_address: ::std::option::Option<::std::string::String>,
+        pub ipv6_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "LinkLocalIPs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub link_local_i_ps: ::std::option::Option<
+        pub link_local_ips: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
     }
@@ -3718,12 +3718,12 @@ in use, and should be used for informational purposes only.
             rename = "IPv4Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv4_address: ::std::option::Option<::std::string::String>,
+        pub ipv4_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "IPv6Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv6_address: ::std::option::Option<::std::string::String>,
+        pub ipv6_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "MacAddress",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3785,14 +3785,14 @@ are passed directly to the driver and are driver specific.
             rename = "GlobalIPv6Address",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub global_i_pv6_address: ::std::option::Option<::std::string::String>,
+        pub global_ipv6_address: ::std::option::Option<::std::string::String>,
         /**Mask length of the global IPv6 address.
 */
         #[serde(
             rename = "GlobalIPv6PrefixLen",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub global_i_pv6_prefix_len: ::std::option::Option<i64>,
+        pub global_ipv6_prefix_len: ::std::option::Option<i64>,
         /**This property determines which endpoint will provide the default
 gateway for a container. The endpoint with the highest priority will
 be used. If multiple endpoints have the same priority, endpoints are
@@ -3810,7 +3810,7 @@ that sorts first is picked.
             rename = "IPv6Gateway",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv6_gateway: ::std::option::Option<::std::string::String>,
+        pub ipv6_gateway: ::std::option::Option<::std::string::String>,
         /**IPv4 address.
 */
         #[serde(
@@ -4756,7 +4756,7 @@ is a string in one of these forms:
             rename = "BlkioDeviceReadIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_read_i_ops: ::std::option::Option<
+        pub blkio_device_read_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         /**Limit write rate (bytes per second) to a device, in the form:
@@ -4782,7 +4782,7 @@ is a string in one of these forms:
             rename = "BlkioDeviceWriteIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_write_i_ops: ::std::option::Option<
+        pub blkio_device_write_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         ///Block IO weight (relative weight).
@@ -5006,7 +5006,7 @@ configured on the daemon) is used.
             rename = "IOMaximumIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub io_maximum_i_ops: ::std::option::Option<i64>,
+        pub io_maximum_iops: ::std::option::Option<i64>,
         /**IPC sharing mode for the container. Possible values are:
 
 - `"none"`: own private IPC namespace, with /dev/shm not mounted
@@ -5281,9 +5281,9 @@ the form `<container name>[:<ro|rw>]`.
                 auto_remove: Default::default(),
                 binds: Default::default(),
                 blkio_device_read_bps: Default::default(),
-                blkio_device_read_i_ops: Default::default(),
+                blkio_device_read_iops: Default::default(),
                 blkio_device_write_bps: Default::default(),
-                blkio_device_write_i_ops: Default::default(),
+                blkio_device_write_iops: Default::default(),
                 blkio_weight: Default::default(),
                 blkio_weight_device: Default::default(),
                 cap_add: Default::default(),
@@ -5312,7 +5312,7 @@ the form `<container name>[:<ro|rw>]`.
                 group_add: Default::default(),
                 init: Default::default(),
                 io_maximum_bandwidth: Default::default(),
-                io_maximum_i_ops: Default::default(),
+                io_maximum_iops: Default::default(),
                 ipc_mode: Default::default(),
                 isolation: Default::default(),
                 links: Default::default(),
@@ -6603,7 +6603,7 @@ unknown CAs) communication.
             rename = "NanoCPUs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub nano_cp_us: ::std::option::Option<i64>,
+        pub nano_cpus: ::std::option::Option<i64>,
         /**Limits the maximum number of PIDs in the container. Set `0` for unlimited.
 */
         #[serde(rename = "Pids", default = "defaults::limit_pids")]
@@ -6613,7 +6613,7 @@ unknown CAs) communication.
         fn default() -> Self {
             Self {
                 memory_bytes: Default::default(),
-                nano_cp_us: Default::default(),
+                nano_cpus: Default::default(),
                 pids: defaults::limit_pids(),
             }
         }
@@ -7196,14 +7196,14 @@ or services.
             rename = "EnableIPv4",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub enable_i_pv4: ::std::option::Option<bool>,
+        pub enable_ipv4: ::std::option::Option<bool>,
         /**Whether the network was created with IPv6 enabled.
 */
         #[serde(
             rename = "EnableIPv6",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub enable_i_pv6: ::std::option::Option<bool>,
+        pub enable_ipv6: ::std::option::Option<bool>,
         /**ID that uniquely identifies a network on a single machine.
 */
         #[serde(rename = "Id", skip_serializing_if = "::std::option::Option::is_none")]
@@ -7266,8 +7266,8 @@ or `local` for machine level)
                 config_only: defaults::network_config_only(),
                 created: Default::default(),
                 driver: Default::default(),
-                enable_i_pv4: Default::default(),
-                enable_i_pv6: Default::default(),
+                enable_ipv4: Default::default(),
+                enable_ipv6: Default::default(),
                 id: Default::default(),
                 ingress: defaults::network_ingress(),
                 internal: defaults::network_internal(),
@@ -7375,13 +7375,13 @@ or services.
             rename = "EnableIPv4",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub enable_i_pv4: ::std::option::Option<bool>,
+        pub enable_ipv4: ::std::option::Option<bool>,
         ///Enable IPv6 on the network.
         #[serde(
             rename = "EnableIPv6",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub enable_i_pv6: ::std::option::Option<bool>,
+        pub enable_ipv6: ::std::option::Option<bool>,
         /**Ingress network is the network which provides the routing-mesh
 in swarm mode.
 */
@@ -7504,14 +7504,14 @@ or services.
             rename = "EnableIPv4",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub enable_i_pv4: ::std::option::Option<bool>,
+        pub enable_ipv4: ::std::option::Option<bool>,
         /**Whether the network was created with IPv6 enabled.
 */
         #[serde(
             rename = "EnableIPv6",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub enable_i_pv6: ::std::option::Option<bool>,
+        pub enable_ipv6: ::std::option::Option<bool>,
         /**ID that uniquely identifies a network on a single machine.
 */
         #[serde(rename = "Id", skip_serializing_if = "::std::option::Option::is_none")]
@@ -7590,8 +7590,8 @@ swarm scope networks, and omitted for local scope networks.
                 containers: Default::default(),
                 created: Default::default(),
                 driver: Default::default(),
-                enable_i_pv4: Default::default(),
-                enable_i_pv6: Default::default(),
+                enable_ipv4: Default::default(),
+                enable_ipv6: Default::default(),
                 id: Default::default(),
                 ingress: defaults::network_inspect_ingress(),
                 internal: defaults::network_inspect_internal(),
@@ -8815,7 +8815,7 @@ are listed under `IndexConfigs` and have their `Secure` field set to
             rename = "InsecureRegistryCIDRs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub insecure_registry_cid_rs: ::std::option::Option<
+        pub insecure_registry_cidrs: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
         /**List of registry URLs that act as a mirror for the official
@@ -8846,7 +8846,7 @@ requested by a task.
             rename = "NanoCPUs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub nano_cp_us: ::std::option::Option<i64>,
+        pub nano_cpus: ::std::option::Option<i64>,
     }
     ///A container's resources (cgroups config, ulimits, etc)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -8874,7 +8874,7 @@ requested by a task.
             rename = "BlkioDeviceReadIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_read_i_ops: ::std::option::Option<
+        pub blkio_device_read_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         /**Limit write rate (bytes per second) to a device, in the form:
@@ -8900,7 +8900,7 @@ requested by a task.
             rename = "BlkioDeviceWriteIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub blkio_device_write_i_ops: ::std::option::Option<
+        pub blkio_device_write_iops: ::std::option::Option<
             ::std::vec::Vec<ThrottleDevice>,
         >,
         ///Block IO weight (relative weight).
@@ -9046,7 +9046,7 @@ configured on the daemon) is used.
             rename = "IOMaximumIOps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub io_maximum_i_ops: ::std::option::Option<i64>,
+        pub io_maximum_iops: ::std::option::Option<i64>,
         ///Memory limit in bytes.
         #[serde(rename = "Memory", default = "defaults::resources_memory")]
         pub memory: ::std::option::Option<i64>,
@@ -9108,9 +9108,9 @@ to not change.
         fn default() -> Self {
             Self {
                 blkio_device_read_bps: Default::default(),
-                blkio_device_read_i_ops: Default::default(),
+                blkio_device_read_iops: Default::default(),
                 blkio_device_write_bps: Default::default(),
-                blkio_device_write_i_ops: Default::default(),
+                blkio_device_write_iops: Default::default(),
                 blkio_weight: Default::default(),
                 blkio_weight_device: Default::default(),
                 cgroup_parent: Default::default(),
@@ -9128,7 +9128,7 @@ to not change.
                 devices: Default::default(),
                 init: Default::default(),
                 io_maximum_bandwidth: Default::default(),
-                io_maximum_i_ops: Default::default(),
+                io_maximum_iops: Default::default(),
                 memory: defaults::resources_memory(),
                 memory_reservation: Default::default(),
                 memory_swap: Default::default(),
@@ -9463,7 +9463,7 @@ FIXME(thaJeztah): this should have "omitempty" in the generated type.
             rename = "VirtualIPs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub virtual_i_ps: ::std::option::Option<
+        pub virtual_ips: ::std::option::Option<
             ::std::vec::Vec<ServiceEndpointVirtualIPsItem>,
         >,
     }
@@ -10441,14 +10441,14 @@ will fail to render.*/
             rename = "DynamicIPsAvailable",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub dynamic_i_ps_available: ::std::option::Option<u64>,
+        pub dynamic_ips_available: ::std::option::Option<u64>,
         /**Number of IP addresses in the subnet that are in use or reserved and are therefore unavailable for allocation, saturating at 2<sup>64</sup> - 1.
 */
         #[serde(
             rename = "IPsInUse",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_ps_in_use: ::std::option::Option<u64>,
+        pub ips_in_use: ::std::option::Option<u64>,
     }
     ///`Swarm`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -10829,7 +10829,7 @@ the default swarm listening port is used.
             rename = "IPv6Enabled",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv6_enabled: ::std::option::Option<bool>,
+        pub ipv6_enabled: ::std::option::Option<bool>,
         #[serde(
             rename = "Ingress",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -10927,7 +10927,7 @@ certificate authority.
             rename = "ExternalCAs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub external_c_as: ::std::option::Option<
+        pub external_cas: ::std::option::Option<
             ::std::vec::Vec<SwarmSpecCaConfigExternalCAsItem>,
         >,
         /**An integer whose purpose is to force swarm to generate a new
@@ -11502,7 +11502,7 @@ Containers do not automatically inherit this configuration.
             rename = "IPv4Forwarding",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub i_pv4_forwarding: ::std::option::Option<bool>,
+        pub ipv4_forwarding: ::std::option::Option<bool>,
         /**Unique identifier of the daemon.
 
 <p><br /></p>
@@ -11820,7 +11820,7 @@ These messages can be printed by the client as information to the user.
                 generic_resources: Default::default(),
                 http_proxy: Default::default(),
                 https_proxy: Default::default(),
-                i_pv4_forwarding: Default::default(),
+                ipv4_forwarding: Default::default(),
                 id: Default::default(),
                 images: Default::default(),
                 index_server_address: defaults::system_info_index_server_address(),
