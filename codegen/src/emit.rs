@@ -41,15 +41,15 @@ pub fn crate_files(
     let dir = PathBuf::from(CRATES_DIR).join(version.crate_name());
 
     let crate_doc = format!(
-        " Typed client for the Docker Engine API v{version}, generated from the\n \
-         official swagger file (`specs/{}`) by `docker-engine-api-codegen`.\n\n \
-         Most users depend on the `docker-engine-client` facade, which connects,\n \
-         negotiates the version and hands out this crate's [`Client`]. To use the\n \
-         crate alone, build a `reqwest::Client` (with `unix_socket` for a local\n \
-         daemon, and no overall timeout: many operations stream) and call\n \
-         `Client::new_with_client(\"http://localhost/v{version}\", http)`.\n\n \
-         Streaming operations answer a `ByteStream`; [`stream_items`] names the\n \
-         type of each line of the JSON-lines ones. Enums keep values this version\n \
+        "Typed client for the Docker Engine API v{version}, generated from the\n\
+         official swagger file (`specs/{}`) by `docker-engine-api-codegen`.\n\n\
+         Most users depend on the `docker-engine-client` facade, which connects,\n\
+         negotiates the version and hands out this crate's [`Client`]. To use the\n\
+         crate alone, build a `reqwest::Client` (with `unix_socket` for a local\n\
+         daemon, and no overall timeout: many operations stream) and call\n\
+         `Client::new_with_client(\"http://localhost/v{version}\", http)`.\n\n\
+         Streaming operations answer a `ByteStream`; [`stream_items`] names the\n\
+         type of each line of the JSON-lines ones. Enums keep values this version\n\
          does not list in an `Other(String)` variant.",
         version.spec_file_name()
     );
@@ -58,8 +58,9 @@ pub fn crate_files(
         #![doc = #crate_doc]
         // Formatted by the generator (prettyplease); rustfmt would fight it.
         #![cfg_attr(rustfmt, rustfmt::skip)]
-        // Generated code: progenitor and typify's output is not held to our lints.
-        #![allow(clippy::all, clippy::pedantic, rustdoc::all, unused_imports, unused_qualifications)]
+        // progenitor and typify's output is not held to our clippy lints;
+        // rustdoc's lints hold (the docs are made safe by codegen/src/docs.rs).
+        #![allow(clippy::all, clippy::pedantic, unused_imports, unused_qualifications)]
 
         /// The Engine API version this crate speaks (the `/vX.Y` path prefix).
         pub const API_VERSION: &str = #version_str;
@@ -72,6 +73,7 @@ pub fn crate_files(
     items.extend(extra.items);
     file.attrs = prelude.attrs;
     file.items = items;
+    crate::docs::normalize(&mut file);
 
     let source = format!("{}\n{}", header("//", spec), prettyplease::unparse(&file));
     let manifest = format!(

@@ -16,6 +16,7 @@
 
 pub mod convert;
 pub mod diff;
+pub mod docs;
 pub mod emit;
 pub mod error;
 pub mod fixups;

@@ -23,7 +23,7 @@ fn network_request() -> types::NetworkCreateRequest {
         config_from: None,
         config_only: None,
         driver: None,
-        enable_i_pv6: None,
+        enable_ipv6: None,
         ingress: None,
         internal: None,
         ipam: None,

@@ -26,6 +26,7 @@ pub type CodeRule = crate::rules::Rule<fn(&mut File, &Input) -> Result<Vec<Strin
 pub const RULES: &[CodeRule] = &[
     policy::LEAN_BUILDERS,
     generator_limits::OPTIONAL_RAW_BODIES_START_EMPTY,
+    generator_limits::ACRONYMS_STAY_WORDS,
     policy::OPEN_ENUMS,
     policy::ONE_EXCHANGE,
     generator_limits::UPGRADE_BESIDE_SEND,
