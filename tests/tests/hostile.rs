@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use docker_engine_api_tests::fake_daemon::{FakeDaemon, Reply, Request, Step, frame, frame_header};
 use docker_engine_client::{
-    ByteStreamExt, Config, Docker, ErrorKind, ExecStartOptions, LogOutput, RegistryAuth,
-    ResponseExt, v1_51,
+    ByteStreamExt, Config, Docker, ErrorKind, ExecStartOptions, IdleTimeoutExt, LogOutput,
+    RegistryAuth, ResponseExt, v1_51,
 };
 use futures_util::StreamExt;
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -803,4 +803,48 @@ async fn streams_outlive_the_request_timeout() {
         };
         assert_eq!(stdout, expected, "dea {args:?}");
     }
+}
+
+/// A stream whose daemon stops sending without closing (a hung daemon, a
+/// dead peer behind a proxy) ends with a `Timeout` error after the idle
+/// timeout the caller chose, with everything sent before it delivered.
+#[tokio::test]
+async fn a_stream_that_goes_silent_ends_at_its_idle_timeout() {
+    let release = Arc::new(Notify::new());
+    let held = release.clone();
+    let daemon = FakeDaemon::unix(daemon(move |_| {
+        Reply::output(
+            [
+                Step::Send(frame(1, b"before\n")),
+                Step::Until(held.clone()),
+                Step::Send(frame(1, b"never read\n")),
+            ]
+            .into_iter(),
+        )
+    }))
+    .await;
+    let api = daemon.docker().v1_51().await.unwrap();
+    let started = Instant::now();
+    let items: Vec<_> = api
+        .container_logs()
+        .id("c1")
+        .follow(true)
+        .stdout(true)
+        .send()
+        .await
+        .unwrap()
+        .output()
+        .idle_timeout(Duration::from_millis(300))
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    release.notify_waiters();
+    assert_eq!(items.len(), 2, "the frame, then the timeout: {items:?}");
+    assert_eq!(items[0].as_ref().unwrap().to_string(), "before\n");
+    let err = items[1].as_ref().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(
+        elapsed >= Duration::from_millis(300) && elapsed < Duration::from_secs(10),
+        "{elapsed:?}"
+    );
 }

@@ -65,6 +65,7 @@ mod error_body;
 mod filters;
 mod hijack;
 mod host;
+mod idle;
 mod json_path;
 mod streams;
 mod versioned;
@@ -78,6 +79,7 @@ pub use error::{Error, ErrorKind};
 pub use filters::Filters;
 pub use hijack::{AttachOptions, ExecStartOptions, Hijacked, HijackedOutput, Stdin};
 pub use host::{DEFAULT_HOST, Host};
+pub use idle::{IdleTimeout, IdleTimeoutExt};
 pub use streams::{
     Body, ByteStreamExt, Framing, JsonLines, LogOutput, LogStream, ResponseExt, body_from_reader,
 };
@@ -97,6 +99,7 @@ pub use progenitor_client::{ByteStream, ResponseValue};
 /// `.json_lines()`, `.into_async_read()`) and `StreamExt`/`TryStreamExt` to
 /// read them (`.next().await`), without a direct dependency on `futures-util`.
 pub mod prelude {
+    pub use crate::idle::IdleTimeoutExt;
     pub use crate::streams::{ByteStreamExt, ResponseExt};
     pub use futures_util::{StreamExt, TryStreamExt};
 }
