@@ -8,6 +8,7 @@ use quote::{format_ident, quote};
 use crate::ApiVersion;
 use crate::model::{ApiModel, RustType, Stream};
 use crate::spec::SpecFile;
+use crate::{docs, layout};
 
 /// A file to write, relative to the workspace root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,15 +31,17 @@ fn header(comment: &str, spec: &SpecFile) -> String {
     )
 }
 
-/// The files of a version crate: manifest, README, source, API model (its
-/// LICENSE is the workspace's, added by [`crate::plan`]).
+/// The files of a version crate: manifest, README, sources (split by
+/// [`crate::layout`]), API model (its LICENSE is the workspace's, added by
+/// [`crate::plan`]).
 pub fn crate_files(
     spec: &SpecFile,
-    mut file: syn::File,
+    file: syn::File,
     model: &ApiModel,
-) -> Result<Vec<OutputFile>, String> {
+) -> Result<CrateFiles, String> {
     let version = spec.version;
     let dir = PathBuf::from(CRATES_DIR).join(version.crate_name());
+    let split = layout::split(file, &layout::Modules::of(model))?;
 
     let crate_doc = format!(
         "Typed client for the Docker Engine API v{version}, generated from the\n\
@@ -48,9 +51,12 @@ pub fn crate_files(
          crate alone, build a `reqwest::Client` (with `unix_socket` for a local\n\
          daemon, and no overall timeout: many operations stream) and call\n\
          `Client::new_with_client(\"http://localhost/v{version}\", http)`.\n\n\
-         Streaming operations answer a `ByteStream`; [`stream_items`] names the\n\
-         type of each line of the JSON-lines ones. Enums keep values this version\n\
-         does not list in an `Other(String)` variant.",
+         [`types`] holds every type and [`builder`] every operation's builder,\n\
+         each in a module per API tag (`containers`, `images`, …) re-exported at\n\
+         one path. Streaming operations answer a `ByteStream`; [`stream_items`]\n\
+         names the type of each line of the JSON-lines ones. Enums keep values\n\
+         this version does not list in an `Other(String)` variant; no type\n\
+         refuses a value the daemon sends.",
         version.spec_file_name()
     );
     let version_str = version.to_string();
@@ -64,18 +70,62 @@ pub fn crate_files(
 
         /// The Engine API version this crate speaks (the `/vX.Y` path prefix).
         pub const API_VERSION: &str = #version_str;
-    };
-    let mut items = prelude.items;
-    items.append(&mut file.items);
-    let extra: syn::File = syn::parse2(hooks(model)?).expect("hooks are valid Rust");
-    items.extend(extra.items);
-    let extra: syn::File = syn::parse2(stream_items(model)).expect("stream items are valid Rust");
-    items.extend(extra.items);
-    file.attrs = prelude.attrs;
-    file.items = items;
-    crate::docs::normalize(&mut file);
 
-    let source = format!("{}\n{}", header("//", spec), prettyplease::unparse(&file));
+        pub mod builder;
+        pub mod types;
+    };
+    let mut lib = prelude;
+    lib.items.extend(split.root);
+    let extra: syn::File = syn::parse2(hooks(model)?).expect("hooks are valid Rust");
+    lib.items.extend(extra.items);
+    let extra: syn::File = syn::parse2(stream_items(model)).expect("stream items are valid Rust");
+    lib.items.extend(extra.items);
+
+    let mut sources = vec![("lib.rs".to_string(), lib)];
+    sources.push((
+        "types/mod.rs".into(),
+        module_index(
+            "Every type of the API, in a module per API tag, all re-exported here.",
+            split.types_root,
+            split.types.keys(),
+        ),
+    ));
+    for (module, items) in split.types {
+        let doc = format!("Types of the `{module}` operations (and of those that share them).");
+        let mut uses: Vec<syn::Item> = vec![syn::parse_quote! { use super::*; }];
+        uses.extend(items);
+        sources.push((format!("types/{module}.rs"), module_file(&doc, uses)));
+    }
+    sources.push((
+        "builder/mod.rs".into(),
+        module_index(
+            "Every operation: its method on [`Client`](crate::Client) and its builder,\n\
+             in a module per API tag, the builders all re-exported here.",
+            Vec::new(),
+            split.builders.keys(),
+        ),
+    ));
+    for (module, items) in split.builders {
+        let doc = format!(
+            "The `{module}` operations: their methods on [`Client`](crate::Client)\n\
+             and their builders."
+        );
+        let mut all = split.builder_uses.clone();
+        all.extend(items);
+        sources.push((format!("builder/{module}.rs"), module_file(&doc, all)));
+    }
+
+    let mut files = Vec::new();
+    let mut lines = 0;
+    for (path, mut source) in sources {
+        docs::normalize(&mut source);
+        let contents = format!("{}\n{}", header("//", spec), prettyplease::unparse(&source));
+        lines += contents.lines().count();
+        files.push(OutputFile {
+            path: dir.join("src").join(path),
+            contents,
+        });
+    }
     let manifest = format!(
         "{}\n[package]\n\
          name = \"{name}\"\n\
@@ -113,25 +163,50 @@ pub fn crate_files(
     }
     .to_json();
 
-    let readme = crate_readme(spec);
-    Ok(vec![
-        OutputFile {
-            path: dir.join("Cargo.toml"),
-            contents: manifest,
-        },
-        OutputFile {
-            path: dir.join("README.md"),
-            contents: readme,
-        },
-        OutputFile {
-            path: dir.join("src/lib.rs"),
-            contents: source,
-        },
-        OutputFile {
-            path: dir.join("api-model.json"),
-            contents: model_json,
-        },
-    ])
+    files.push(OutputFile {
+        path: dir.join("Cargo.toml"),
+        contents: manifest,
+    });
+    files.push(OutputFile {
+        path: dir.join("README.md"),
+        contents: crate_readme(spec),
+    });
+    files.push(OutputFile {
+        path: dir.join("api-model.json"),
+        contents: model_json,
+    });
+    Ok(CrateFiles { files, lines })
+}
+
+/// The files of a version crate, and the lines of its sources.
+pub struct CrateFiles {
+    pub files: Vec<OutputFile>,
+    pub lines: usize,
+}
+
+/// A `mod.rs`: its doc, its own items, and one private module per name,
+/// glob re-exported (one path per item).
+fn module_index<'a>(
+    doc: &str,
+    items: Vec<syn::Item>,
+    modules: impl Iterator<Item = &'a String>,
+) -> syn::File {
+    let mut all = items;
+    for module in modules {
+        let ident = format_ident!("{}", module);
+        all.push(syn::parse_quote! { mod #ident; });
+        all.push(syn::parse_quote! { pub use self::#ident::*; });
+    }
+    module_file(doc, all)
+}
+
+/// A module file: its doc, not to be reformatted, then its items.
+fn module_file(doc: &str, items: Vec<syn::Item>) -> syn::File {
+    let file: syn::File = syn::parse_quote! {
+        #![doc = #doc]
+        #![cfg_attr(rustfmt, rustfmt::skip)]
+    };
+    syn::File { items, ..file }
 }
 
 /// The README of a generated crate (what crates.io shows).

@@ -21,6 +21,7 @@ pub mod emit;
 pub mod error;
 pub mod fixups;
 pub mod generate;
+pub mod layout;
 pub mod model;
 pub mod postprocess;
 pub mod rules;
@@ -40,7 +41,7 @@ pub struct VersionOutput {
     pub version: ApiVersion,
     pub files: Vec<OutputFile>,
     pub model: model::ApiModel,
-    /// Lines of the generated `src/lib.rs`.
+    /// Lines of the generated sources (`src/**/*.rs`).
     pub lines: usize,
 }
 
@@ -78,16 +79,12 @@ pub fn generate_from_spec(spec: &spec::SpecFile) -> Result<VersionOutput> {
             message,
         }
     })?;
-    let files =
-        emit::crate_files(spec, generated.file, &model).map_err(|message| Error::Generation {
+    let emit::CrateFiles { files, lines } = emit::crate_files(spec, generated.file, &model)
+        .map_err(|message| Error::Generation {
             path: path.clone(),
             location: None,
             message,
         })?;
-    let lines = files
-        .iter()
-        .find(|f| f.path.ends_with("src/lib.rs"))
-        .map_or(0, |f| f.contents.lines().count());
     Ok(VersionOutput {
         version: spec.version,
         files,
@@ -176,7 +173,8 @@ pub fn plan(root: &Path) -> Result<Plan> {
     // `crates/CHANGES/`: the API diff of every consecutive pair of versions.
     let models: Vec<&model::ApiModel> = done.iter().map(|v| &v.model).collect();
     let changes = diff::changes_files(&models);
-    let stale_files = diff::stale_changes_files(root, &changes);
+    let mut stale_files = diff::stale_changes_files(root, &changes);
+    stale_files.extend(stale_sources(root, &done));
     shared.extend(changes);
 
     Ok(Plan {
@@ -209,6 +207,40 @@ fn generate_parallel(specs: &[(ApiVersion, PathBuf)]) -> Vec<Result<VersionOutpu
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Files under a planned crate's `src/` that the plan does not write (a
+/// module of an API tag that disappeared, say): stale, so `--check` fails and
+/// `regen` removes them.
+fn stale_sources(root: &Path, done: &[VersionOutput]) -> Vec<PathBuf> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            return;
+        };
+        for entry in entries.filter_map(|e| e.ok()) {
+            let path = dir.join(entry.file_name());
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => walk(root, &path, out),
+                Ok(_) => out.push(path),
+                Err(_) => {}
+            }
+        }
+    }
+    let mut stale = Vec::new();
+    for version in done {
+        let src = PathBuf::from(emit::CRATES_DIR)
+            .join(version.version.crate_name())
+            .join("src");
+        let mut found = Vec::new();
+        walk(root, &src, &mut found);
+        stale.extend(
+            found
+                .into_iter()
+                .filter(|path| !version.files.iter().any(|f| &f.path == path)),
+        );
+    }
+    stale.sort();
+    stale
 }
 
 fn stale_crate_dirs(root: &Path, versions: &[ApiVersion]) -> Vec<PathBuf> {
@@ -323,7 +355,14 @@ impl Plan {
         }
         for file in &self.stale_files {
             let path = root.join(file);
-            std::fs::remove_file(&path).map_err(|source| Error::Io { path, source })?;
+            if let Err(source) = std::fs::remove_file(&path) {
+                return Err(Error::Io { path, source });
+            }
+            // A module directory left empty goes too (never a crate's `src/`,
+            // which always holds lib.rs).
+            if let Some(parent) = path.parent() {
+                let _ = std::fs::remove_dir(parent);
+            }
         }
         Ok(changed)
     }

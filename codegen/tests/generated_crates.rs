@@ -14,13 +14,16 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Method names of `impl Client` blocks in a generated `lib.rs`.
+/// Method names of `impl Client` blocks in one source file of a generated
+/// crate (`lib.rs` has `impl Client`, `builder/<tag>.rs` `impl crate::Client`).
 fn client_methods(source: &str) -> BTreeSet<String> {
     let file = syn::parse_file(source).expect("generated source parses");
     let mut names = BTreeSet::new();
     for item in file.items {
         let syn::Item::Impl(imp) = item else { continue };
-        let is_client = matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+        let is_client = matches!(&*imp.self_ty, syn::Type::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "Client")
+                && p.path.segments.len() <= 2);
         if !is_client || imp.trait_.is_some() {
             continue;
         }
@@ -66,13 +69,11 @@ fn every_operation_of_every_spec_has_a_method() {
             .iter()
             .map(|op| snake(op.operation_id.expect("every Docker operation has an id")))
             .collect();
-        let source_path = root()
-            .join("crates")
-            .join(version.crate_name())
-            .join("src/lib.rs");
-        let source = std::fs::read_to_string(&source_path)
-            .unwrap_or_else(|e| panic!("{}: {e}", source_path.display()));
-        let methods = client_methods(&source);
+        let sources = crate_files(&version.crate_name());
+        let methods: BTreeSet<String> = sources
+            .iter()
+            .flat_map(|(_, source)| client_methods(source))
+            .collect();
         let missing: Vec<_> = ids.difference(&methods).collect();
         let extra: Vec<_> = methods.difference(&ids).collect();
         assert!(
@@ -88,14 +89,15 @@ fn every_operation_of_every_spec_has_a_method() {
             spec.operations().len(),
             "v{version}: duplicate operation ids"
         );
-        assert!(
-            source.starts_with("// @generated"),
-            "v{version}: no @generated header"
-        );
-        assert!(
-            source.contains(&spec.sha256),
-            "v{version}: header lacks the spec's sha256"
-        );
+        // A provenance line on every file.
+        for (path, source) in &sources {
+            let first = source.lines().next().unwrap_or_default();
+            assert!(
+                first.starts_with("// @generated") && first.contains(&spec.sha256),
+                "{}: the first line names no spec and sha256",
+                path.display()
+            );
+        }
     }
 }
 
@@ -143,6 +145,15 @@ fn every_send_uses_the_shared_exchange() {
 
 /// Every `.rs` file of a generated crate's `src/`, concatenated.
 fn crate_source(crate_name: &str) -> String {
+    crate_files(crate_name)
+        .into_iter()
+        .map(|(_, source)| source)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every `.rs` file of a generated crate's `src/`, with its path, sorted.
+fn crate_files(crate_name: &str) -> Vec<(PathBuf, String)> {
     fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap().flatten() {
             let p = e.path();
@@ -160,10 +171,12 @@ fn crate_source(crate_name: &str) -> String {
     );
     files.sort();
     files
-        .iter()
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect::<Vec<_>>()
-        .join("\n")
+        .into_iter()
+        .map(|p| {
+            let source = std::fs::read_to_string(&p).unwrap();
+            (p, source)
+        })
+        .collect()
 }
 
 /// Container and service output is multiplexed stdout/stderr in every

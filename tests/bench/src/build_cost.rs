@@ -158,7 +158,7 @@ fn measure_all(settings: &Settings, root: &Path, cargo: &str, dir: &Path) -> Res
         }
     }
 
-    let lines_ours = lines(&v1_52.join("src/lib.rs"));
+    let lines_ours = rust_lines(&v1_52.join("src"));
     let stubs_src = cargo_home().join("registry/src");
     let lines_stubs = find_stubs_lines(&stubs_src, &stubs_version);
     let rustc = tool_version(&std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()));
@@ -326,6 +326,21 @@ fn lines(path: &Path) -> Option<usize> {
     std::fs::read_to_string(path)
         .ok()
         .map(|s| s.lines().count())
+}
+
+/// Lines of every `.rs` file under `dir` (a generated crate's sources are
+/// split into modules by API tag).
+fn rust_lines(dir: &Path) -> Option<usize> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            total += rust_lines(&path)?;
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            total += lines(&path)?;
+        }
+    }
+    Some(total)
 }
 
 fn cargo_home() -> PathBuf {
