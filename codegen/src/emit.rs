@@ -267,6 +267,9 @@ fn hooks(model: &ApiModel) -> Result<TokenStream, String> {
             fn from_message(message: ::std::string::String) -> Self {
                 Self { message }
             }
+            fn message(&self) -> &str {
+                &self.message
+            }
         }
     })
 }

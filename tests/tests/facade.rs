@@ -513,6 +513,55 @@ async fn archive_put_and_get_round_trip() {
     }
 }
 
+/// A generated call's error, passed up with `?` into `Box<dyn Error>`,
+/// prints the daemon's message and the status, as the facade's does (rule
+/// `errors_print_like_docker`), and no header.
+#[tokio::test]
+async fn generated_call_errors_print_like_the_facades() {
+    async fn inspect_missing(
+        api: &docker_engine_client::latest::Client,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        api.container_inspect()
+            .id("dea-no-such-container")
+            .send()
+            .await?;
+        Ok(())
+    }
+    for engine in engines() {
+        let api = engine.docker().latest().await.unwrap();
+        let boxed = inspect_missing(&api).await.unwrap_err().to_string();
+        let facade = docker_engine_client::Error::from(
+            api.container_inspect()
+                .id("dea-no-such-container")
+                .send()
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(boxed, facade.to_string(), "engine {}", engine.name);
+        assert!(
+            boxed.ends_with(" (HTTP 404)") && boxed.contains("dea-no-such-container"),
+            "engine {}: {boxed}",
+            engine.name
+        );
+        if !engine.is_podman() {
+            assert_eq!(boxed, "No such container: dea-no-such-container (HTTP 404)");
+        }
+        let debug = format!(
+            "{:?}",
+            api.container_inspect()
+                .id("dea-no-such-container")
+                .send()
+                .await
+                .unwrap_err()
+        );
+        assert!(
+            debug.contains("404") && !debug.to_ascii_lowercase().contains("content-type"),
+            "engine {}: {debug}",
+            engine.name
+        );
+    }
+}
+
 #[tokio::test]
 async fn typed_errors_for_not_found_conflict_and_not_modified() {
     for engine in engines() {

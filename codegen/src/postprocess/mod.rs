@@ -29,6 +29,7 @@ pub const RULES: &[CodeRule] = &[
     generator_limits::ACRONYMS_STAY_WORDS,
     policy::OPEN_ENUMS,
     policy::ONE_EXCHANGE,
+    policy::ERRORS_PRINT_LIKE_DOCKER,
     generator_limits::UPGRADE_BESIDE_SEND,
 ];
 

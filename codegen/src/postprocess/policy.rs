@@ -248,6 +248,67 @@ pub(super) fn expect_tokens(protocol: Option<Protocol>) -> proc_macro2::TokenStr
     }
 }
 
+pub(super) const ERRORS_PRINT_LIKE_DOCKER: CodeRule = CodeRule {
+    name: "errors_print_like_docker",
+    cause: Cause::Policy,
+    why: "progenitor's `Error` prints an error answer as its status, its whole \
+          header map and the `Debug` of its body; that is what `?` into \
+          `Box<dyn Error>` or `anyhow` showed a user of a generated call. The \
+          crate's `Error` is the runtime's instead (same variants, so \
+          `Error::InvalidRequest` and matches read the same), which prints \
+          `No such container: x (HTTP 404)` like the facade and the Docker CLI \
+          and whose `Debug` holds no header. Reports the re-export it replaced.",
+    reference: "progenitor-client 0.15.1 `impl Display for Error` (`Error Response: \
+                status: …; headers: …`); crates/docker-engine-api-runtime/src/error.rs; \
+                issue 15 (less ceremony)",
+    apply: errors_print_like_docker,
+};
+
+/// `pub use progenitor_client::{…, Error, …};` loses `Error`, and
+/// `pub use ::docker_engine_api_runtime::Error;` follows it.
+fn errors_print_like_docker(file: &mut File, _: &Input) -> Result<Vec<String>, String> {
+    let mut replaced = Vec::new();
+    let mut at = None;
+    for (i, item) in file.items.iter_mut().enumerate() {
+        let Item::Use(u) = item else { continue };
+        if !matches!(u.vis, syn::Visibility::Public(_)) {
+            continue;
+        }
+        let syn::UseTree::Path(path) = &mut u.tree else {
+            continue;
+        };
+        if path.ident != "progenitor_client" {
+            continue;
+        }
+        let syn::UseTree::Group(group) = &mut *path.tree else {
+            continue;
+        };
+        let before = group.items.len();
+        group.items = std::mem::take(&mut group.items)
+            .into_iter()
+            .filter(|t| !matches!(t, syn::UseTree::Name(n) if n.ident == "Error"))
+            .collect();
+        if group.items.len() < before {
+            replaced.push("progenitor_client::Error".to_string());
+            at = Some(i + 1);
+        }
+    }
+    let Some(at) = at else {
+        return Err("progenitor's output no longer re-exports `progenitor_client::Error` \
+                    (did progenitor change?)"
+            .into());
+    };
+    file.items.insert(
+        at,
+        parse_quote! {
+            /// The error of every operation: Docker's message and the status
+            /// in `Display` (`No such container: x (HTTP 404)`).
+            pub use ::docker_engine_api_runtime::Error;
+        },
+    );
+    Ok(replaced)
+}
+
 pub(super) const ONE_EXCHANGE: CodeRule = CodeRule {
     name: "one_exchange",
     cause: Cause::Policy,

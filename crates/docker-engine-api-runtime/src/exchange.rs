@@ -11,12 +11,13 @@
 //! One copy of this state machine per crate, not one per operation, is what
 //! keeps the generated crates' build time down (codegen rule `one_exchange`).
 //! Every error of a generated call is made here (apart from a builder's own
-//! `InvalidRequest`), so that this crate can later own that error type.
+//! `InvalidRequest`), as this crate's [`Error`].
 
-use progenitor_client::{ByteStream, ClientHooks, Error, OperationInfo, ResponseValue};
+use progenitor_client::{ByteStream, ClientHooks, OperationInfo, ResponseValue};
 use serde::de::DeserializeOwned;
 
 use crate::Protocol;
+use crate::error::Error;
 use crate::error_body::{error_message, read_error_body};
 
 /// What answer the operation expects.
@@ -34,6 +35,8 @@ pub trait DaemonError: DeserializeOwned {
     /// The error of an answer whose body is not that JSON (a proxy's HTML, a
     /// `text/plain` 404): the daemon's text becomes the message.
     fn from_message(message: String) -> Self;
+    /// The daemon's message, what [`Error`]'s `Display` prints.
+    fn message(&self) -> &str;
 }
 
 /// Sends `request` through `client`'s hooks and returns the response when
@@ -57,9 +60,9 @@ where
     if let Expect::Upgrade(protocol) = expect {
         crate::upgrade::request_upgrade(request.headers_mut(), protocol);
     }
-    client.pre(&mut request, info).await?;
+    client.pre::<E>(&mut request, info).await?;
     let result = client.exec(request, info).await;
-    client.post(&result, info).await?;
+    client.post::<E>(&result, info).await?;
     let response = result?;
     let status = response.status().as_u16();
     match (expect, status) {
@@ -73,7 +76,7 @@ where
 pub async fn read_json<T: DeserializeOwned, E>(
     response: reqwest::Response,
 ) -> Result<ResponseValue<T>, Error<E>> {
-    ResponseValue::from_response(response).await
+    Ok(ResponseValue::from_response(response).await?)
 }
 
 /// The success body as one JSON array or map, where the body `null` is the
@@ -108,7 +111,7 @@ pub fn read_stream(response: reqwest::Response) -> ResponseValue<ByteStream> {
 pub async fn read_upgrade<E: std::fmt::Debug>(
     response: reqwest::Response,
 ) -> Result<ResponseValue<reqwest::Upgraded>, Error<E>> {
-    ResponseValue::upgrade(response).await
+    Ok(ResponseValue::upgrade(response).await?)
 }
 
 /// A `4xx`/`5xx` answer as a typed error: Docker's JSON error body when it
@@ -141,6 +144,9 @@ mod tests {
     impl DaemonError for ErrorBody {
         fn from_message(message: String) -> Self {
             Self { message }
+        }
+        fn message(&self) -> &str {
+            &self.message
         }
     }
 

@@ -9,12 +9,16 @@
 //! - [`ApiVersion`]: a version and every name derived from it (spec file,
 //!   crate, library, cargo feature, module and variant names, path prefix);
 //! - [`Protocol`]: what a connection upgrade switches to;
-//! - with the `client` feature (the default): [`exchange`], the one exchange
+//! - with the `client` feature (the default): [`Error`], the error of every
+//!   generated call (it prints like the Docker CLI: `No such container: x
+//!   (HTTP 404)`); [`exchange`], the one exchange
 //!   every generated operation shares (hooks, send, status, Docker's error
 //!   body, bounded, [`error_message`]), the success readers ([`read_json`], [`read_json_or_empty`], [`read_empty`],
 //!   [`read_stream`], [`read_upgrade`]) and the upgrade headers
 //!   ([`request_upgrade`], [`websocket_key`]).
 
+#[cfg(feature = "client")]
+mod error;
 #[cfg(feature = "client")]
 mod error_body;
 #[cfg(feature = "client")]
@@ -24,6 +28,8 @@ mod protocol;
 mod upgrade;
 mod version;
 
+#[cfg(feature = "client")]
+pub use error::Error;
 #[cfg(feature = "client")]
 pub use error_body::{MAX_ERROR_BODY, cut_message, error_message, read_error_body};
 #[cfg(feature = "client")]

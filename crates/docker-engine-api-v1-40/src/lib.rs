@@ -23,7 +23,10 @@ pub const API_VERSION: &str = "1.40";
 pub mod builder;
 pub mod types;
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
+/// The error of every operation: Docker's message and the status
+/// in `Display` (`No such container: x (HTTP 404)`).
+pub use ::docker_engine_api_runtime::Error;
 #[allow(unused_imports)]
 use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 #[derive(Clone, Debug)]
@@ -168,6 +171,9 @@ impl ClientHooks<()> for Client {}
 impl ::docker_engine_api_runtime::DaemonError for types::ErrorResponse {
     fn from_message(message: ::std::string::String) -> Self {
         Self { message }
+    }
+    fn message(&self) -> &str {
+        &self.message
     }
 }
 /// The type of one line of each operation that answers a stream of

@@ -249,19 +249,16 @@ impl std::error::Error for Error {
     }
 }
 
-/// Errors of the generated clients, whatever their version: the error body of
-/// every version is Docker's `ErrorResponse` (`{"message": ...}`), read
-/// through `Serialize` so that one impl serves every version crate.
-impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
-    fn from(err: progenitor_client::Error<E>) -> Self {
-        use progenitor_client::Error as P;
+/// Errors of the generated clients, whatever their version: every version's
+/// error body is Docker's `ErrorResponse` (`{"message": ...}`), read through
+/// the runtime's [`DaemonError`](docker_engine_api_runtime::DaemonError).
+impl<E: docker_engine_api_runtime::DaemonError> From<docker_engine_api_runtime::Error<E>> for Error {
+    fn from(err: docker_engine_api_runtime::Error<E>) -> Self {
+        use docker_engine_api_runtime::Error as P;
         match err {
             P::ErrorResponse(response) => {
                 let status = response.status().as_u16();
-                let message = serde_json::to_value(response.into_inner())
-                    .ok()
-                    .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
-                    .unwrap_or_default();
+                let message = response.message().to_owned();
                 Error::from_status(status, cut_message(message, false))
             }
             // Statuses the generated exchange does not expect: 1xx, 2xx on

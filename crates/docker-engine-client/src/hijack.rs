@@ -185,9 +185,11 @@ type Switched = progenitor_client::ResponseValue<reqwest::Upgraded>;
 
 /// A refused upgrade: a success status means the daemon answered without
 /// switching protocols (an old daemon, a proxy), which is no success here.
-fn switch_refused<E: serde::Serialize>(err: progenitor_client::Error<E>) -> Error {
+fn switch_refused<E: docker_engine_api_runtime::DaemonError>(
+    err: docker_engine_api_runtime::Error<E>,
+) -> Error {
     match err {
-        progenitor_client::Error::UnexpectedResponse(response)
+        docker_engine_api_runtime::Error::UnexpectedResponse(response)
             if response.status().is_success() =>
         {
             Error::new(
