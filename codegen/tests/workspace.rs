@@ -104,13 +104,17 @@ fn a_new_spec_file_needs_no_hand_edit() {
     let plan = docker_engine_api_codegen::plan(&dir).unwrap();
     assert_eq!(plan.differences(&dir), vec![leftover.clone()]);
     assert!(
-        plan.stale_diff(&dir).contains("removed: crates/docker-engine-api-v1-53/src/types/gone.rs"),
+        plan.stale_diff(&dir)
+            .contains("removed: crates/docker-engine-api-v1-53/src/types/gone.rs"),
         "{}",
         plan.stale_diff(&dir)
     );
     plan.write(&dir).unwrap();
     assert!(!dir.join(&leftover).exists());
-    assert!(dir.join("crates/docker-engine-api-v1-53/src/types/mod.rs").exists());
+    assert!(
+        dir.join("crates/docker-engine-api-v1-53/src/types/mod.rs")
+            .exists()
+    );
 
     // A removed spec removes its crate.
     std::fs::remove_file(dir.join("specs/v1.53.yaml")).unwrap();

@@ -294,9 +294,11 @@ fn errors_print_like_docker(file: &mut File, _: &Input) -> Result<Vec<String>, S
         }
     }
     let Some(at) = at else {
-        return Err("progenitor's output no longer re-exports `progenitor_client::Error` \
+        return Err(
+            "progenitor's output no longer re-exports `progenitor_client::Error` \
                     (did progenitor change?)"
-            .into());
+                .into(),
+        );
     };
     file.items.insert(
         at,

@@ -238,7 +238,10 @@ mod tests {
     fn debug_and_boxed_errors_print_no_headers() {
         let err = answer(409, "conflict");
         let debug = format!("{err:?}");
-        assert!(debug.contains("ErrorResponse") && debug.contains("409"), "{debug}");
+        assert!(
+            debug.contains("ErrorResponse") && debug.contains("409"),
+            "{debug}"
+        );
         assert!(!debug.contains("hunter2"), "{debug}");
         let boxed: Box<dyn std::error::Error> = Box::new(answer(409, "conflict"));
         assert_eq!(boxed.to_string(), "conflict (HTTP 409)");
@@ -252,7 +255,10 @@ mod tests {
         let err: Error<Body> =
             progenitor_client::Error::InvalidResponsePayload(bytes::Bytes::from_static(b"["), bad)
                 .into();
-        assert!(err.to_string().starts_with("the daemon's answer does not decode: "));
+        assert!(
+            err.to_string()
+                .starts_with("the daemon's answer does not decode: ")
+        );
         assert!(std::error::Error::source(&err).is_some());
     }
 }

@@ -252,7 +252,9 @@ impl std::error::Error for Error {
 /// Errors of the generated clients, whatever their version: every version's
 /// error body is Docker's `ErrorResponse` (`{"message": ...}`), read through
 /// the runtime's [`DaemonError`](docker_engine_api_runtime::DaemonError).
-impl<E: docker_engine_api_runtime::DaemonError> From<docker_engine_api_runtime::Error<E>> for Error {
+impl<E: docker_engine_api_runtime::DaemonError> From<docker_engine_api_runtime::Error<E>>
+    for Error
+{
     fn from(err: docker_engine_api_runtime::Error<E>) -> Self {
         use docker_engine_api_runtime::Error as P;
         match err {
