@@ -258,11 +258,17 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
         match err {
             P::ErrorResponse(response) => {
                 let status = response.status().as_u16();
+                let bridge_failure = crate::ssh_bridge::failure_kind(response.headers());
                 let message = serde_json::to_value(response.into_inner())
                     .ok()
                     .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
                     .unwrap_or_default();
-                Error::from_status(status, cut_message(message, false))
+                let message = cut_message(message, false);
+                match bridge_failure {
+                    // ssh failed before the daemon answered: not an HTTP status.
+                    Some(kind) => Error::new(kind, message),
+                    None => Error::from_status(status, message),
+                }
             }
             // Statuses the generated exchange does not expect: 1xx, 2xx on
             // an upgrade, 3xx. A redirect says where to, but is not followed.
