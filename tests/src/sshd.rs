@@ -275,11 +275,10 @@ pub fn ssh_processes_for(port: u16) -> Vec<String> {
     let port = port.to_string();
     let me = std::process::id().to_string();
     let mut found = Vec::new();
-    for (pid, stat, args) in processes() {
-        let (comm, state, ppid) = stat;
-        let names_port = args.first().is_some_and(|a| a == "ssh") && args.contains(&port);
-        if names_port || (comm == "ssh" && ppid == me) {
-            found.push(format!("{pid} {state} {}", args.join(" ")));
+    for p in processes() {
+        let names_port = p.args.first().is_some_and(|a| a == "ssh") && p.args.contains(&port);
+        if names_port || (p.name == "ssh" && p.parent == me) {
+            found.push(format!("{} {} {}", p.pid, p.state, p.args.join(" ")));
         }
     }
     found
@@ -291,14 +290,23 @@ impl Sshd {
         let sshd = self.child.id().to_string();
         processes()
             .into_iter()
-            .filter(|(_, (_, _, ppid), _)| *ppid == sshd)
-            .map(|(pid, _, args)| format!("{pid} {}", args.join(" ")))
+            .filter(|p| p.parent == sshd)
+            .map(|p| format!("{} {}", p.pid, p.args.join(" ")))
             .collect()
     }
 }
 
-/// Every process: pid, (name, state, parent pid) from `stat`, command line.
-fn processes() -> Vec<(String, (String, String, String), Vec<String>)> {
+/// A process, from `/proc/<pid>/stat` and `cmdline`.
+struct Process {
+    pid: String,
+    name: String,
+    state: String,
+    parent: String,
+    args: Vec<String>,
+}
+
+/// Every process of the machine.
+fn processes() -> Vec<Process> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -326,7 +334,13 @@ fn processes() -> Vec<(String, (String, String, String), Vec<String>)> {
             .filter(|a| !a.is_empty())
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
-        all.push((pid, (comm, state.to_string(), ppid.to_string()), args));
+        all.push(Process {
+            pid,
+            name: comm,
+            state: state.to_string(),
+            parent: ppid.to_string(),
+            args,
+        });
     }
     all
 }
