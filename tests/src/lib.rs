@@ -16,6 +16,7 @@ pub mod conformance;
 pub mod fake_daemon;
 pub mod fidelity;
 pub mod private_daemon;
+pub mod sshd;
 pub mod swarm;
 
 use docker_engine_client::{ApiVersion, Docker, Host};

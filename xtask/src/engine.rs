@@ -18,7 +18,9 @@
 //! `podman` package (and runc: crun cannot run containers on these machines'
 //! hybrid cgroups) and starts `podman system service` with its storage, state,
 //! configuration and socket under the engine's directory (`podman.rs` lists the
-//! few places rootful podman keeps machine-wide whatever it is told). Then it
+//! few places rootful podman keeps machine-wide whatever it is told). With
+//! engine 28 it installs `openssh-server` (the `ssh://` tests run their own
+//! sshd in front of it; a system sshd the install starts is stopped). Then it
 //! imports the base image `dea-busybox:latest` and records the running engines
 //! in `target/engines/engines.json`:
 //!
@@ -303,6 +305,11 @@ fn up_one(dir: &Path, name: EngineName) -> Result<EngineInfo> {
     let started_at = Instant::now();
     let cache = dir.join("cache");
     packages::ensure_system_runc()?;
+    if name == EngineName::V28 {
+        // The `ssh://` tests put a real sshd in front of engine 28.
+        let openssh = packages::ensure_system_openssh()?;
+        println!("engine {name}: openssh-server {openssh} for the ssh:// tests");
+    }
     let package_version = match name.kind() {
         EngineKind::Docker => packages::prepare_root(name, &layout.root(), &cache)?,
         EngineKind::Podman => packages::ensure_system_podman()?,

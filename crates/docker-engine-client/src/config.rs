@@ -46,6 +46,13 @@ pub struct Config {
     /// (the default): no limit, since `logs -f` and `events` may stay silent
     /// for hours.
     pub read_timeout: Option<Duration>,
+    /// Arguments given to `ssh` before the ones of an `ssh://` host (which
+    /// come after them, see [`crate::SshTarget`]), e.g. `["-F",
+    /// "/path/ssh_config"]` or `["-i", "key", "-o", "ConnectTimeout=5"]`;
+    /// ssh keeps the first value of each option, so these win over the
+    /// defaults added after them and over `~/.ssh/config` (which ssh reads
+    /// as always, unless `-F` names another file). Empty by default.
+    pub ssh_options: Vec<String>,
     /// Where the host came from (`DOCKER_HOST`, `context "prod"`, `default`).
     pub origin: String,
 }
@@ -97,6 +104,7 @@ impl Config {
             connect_timeout: Some(Self::DEFAULT_CONNECT_TIMEOUT),
             request_timeout: Some(Self::DEFAULT_REQUEST_TIMEOUT),
             read_timeout: None,
+            ssh_options: Vec::new(),
             origin: "explicit".into(),
         }
     }

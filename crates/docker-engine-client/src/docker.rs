@@ -24,6 +24,9 @@ struct Inner {
     pinned: Option<ApiVersion>,
     request_timeout: Option<Duration>,
     negotiated: Mutex<Option<Negotiated>>,
+    /// For an `ssh://` host: the socket reqwest talks to. Declared last, so
+    /// it is dropped after the client and its pooled connections.
+    _ssh_bridge: Option<crate::ssh_bridge::SshBridge>,
 }
 
 /// The outcome of negotiation: which version the requests speak, and whose
@@ -91,7 +94,13 @@ impl Docker {
         Self::connect(Config::new(Host::Unix(path.into())))
     }
 
-    /// Builds the HTTP client for `config`; sends nothing.
+    /// Builds the HTTP client for `config`; sends nothing. For an `ssh://`
+    /// host it also starts the private socket that carries each connection
+    /// over its own `ssh` process (see [`crate::SshTarget`]); the first
+    /// request starts the first ssh, and dropping the last clone ends them
+    /// all, so keep a clone while typed clients made from it are in use (they
+    /// share the HTTP client, not the bridge). Synchronous, and works inside
+    /// or outside any tokio runtime.
     pub fn connect(config: Config) -> Result<Self, Error> {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("docker-engine-api-rs/", env!("CARGO_PKG_VERSION")))
@@ -109,9 +118,20 @@ impl Docker {
         if let Some(t) = config.connect_timeout {
             builder = builder.connect_timeout(t);
         }
+        let mut ssh_bridge = None;
         match &config.host {
             Host::Unix(path) => {
                 builder = without_tls(builder.unix_socket(path.clone()))?;
+            }
+            Host::Ssh(target) => {
+                let bridge = crate::ssh_bridge::SshBridge::start(
+                    target,
+                    &config.ssh_options,
+                    config.connect_timeout,
+                )
+                .map_err(|e| e.with_host(&config.host))?;
+                builder = without_tls(builder.unix_socket(bridge.socket().to_path_buf()))?;
+                ssh_bridge = Some(bridge);
             }
             Host::Tcp { tls: true, .. } => {
                 builder = with_tls(builder, &config)?;
@@ -135,6 +155,7 @@ impl Docker {
                 pinned: config.api_version,
                 request_timeout: config.request_timeout,
                 negotiated: Mutex::new(None),
+                _ssh_bridge: ssh_bridge,
             }),
         })
     }

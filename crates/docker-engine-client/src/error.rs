@@ -260,8 +260,13 @@ impl<E: docker_engine_api_runtime::DaemonError> From<docker_engine_api_runtime::
         match err {
             P::ErrorResponse(response) => {
                 let status = response.status().as_u16();
-                let message = response.message().to_owned();
-                Error::from_status(status, cut_message(message, false))
+                let bridge_failure = crate::ssh_bridge::failure_kind(response.headers());
+                let message = cut_message(response.message().to_owned(), false);
+                match bridge_failure {
+                    // ssh failed before the daemon answered: not an HTTP status.
+                    Some(kind) => Error::new(kind, message),
+                    None => Error::from_status(status, message),
+                }
             }
             // Statuses the generated exchange does not expect: 1xx, 2xx on
             // an upgrade, 3xx. A redirect says where to, but is not followed.

@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::error::{Error, ErrorKind};
+use crate::ssh::SshTarget;
 
 /// The default daemon address of every Docker tool.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
@@ -17,15 +18,22 @@ pub enum Host {
     /// `tcp://host:2375`, `http://host:2375`, `https://host:2376`. `tls` is
     /// set for `https://`, and for `tcp://` when TLS is configured.
     Tcp { host: String, port: u16, tls: bool },
+    /// `ssh://[user@]host[:port][/remote/socket]`: each connection runs
+    /// `ssh … docker system dial-stdio` (see [`SshTarget`]).
+    Ssh(SshTarget),
 }
 
 impl Host {
     /// Parses `DOCKER_HOST` syntax. `tcp://` defaults to port 2375, `https://`
-    /// to 2376; `ssh://` and `npipe://` are refused with a clear error.
+    /// to 2376; `ssh://` takes a user name and a port (ssh's defaults
+    /// otherwise) and a remote socket path; `npipe://` is refused with a
+    /// clear error.
     ///
     /// User info (`tcp://user:password@host`) is refused too, and no error
     /// repeats it: the daemon does not authenticate HTTP clients, so a
-    /// password there would silently go unused (Go's parser drops it).
+    /// password there would silently go unused (Go's parser drops it). An
+    /// `ssh://` address takes a user name but no password, as in the Docker
+    /// CLI.
     pub fn parse(s: &str) -> Result<Self, Error> {
         Self::parse_from(s, "DOCKER_HOST")
     }
@@ -71,7 +79,8 @@ impl Host {
                 let port = port.unwrap_or(if tls { 2376 } else { 2375 });
                 Ok(Host::Tcp { host, port, tls })
             }
-            "ssh" | "npipe" | "fd" => Err(invalid("this scheme is not supported by this client")),
+            "ssh" => SshTarget::parse(rest).map(Host::Ssh).map_err(invalid),
+            "npipe" | "fd" => Err(invalid("this scheme is not supported by this client")),
             _ => Err(invalid("unknown scheme")),
         }
     }
@@ -88,16 +97,17 @@ impl Host {
                 port,
                 tls: was || tls,
             },
-            unix => unix,
+            other => other,
         }
     }
 
     /// The base URL requests are sent to, without a version prefix.
     pub(crate) fn base_url(&self) -> String {
         match self {
-            // The host part is ignored on a unix socket; `localhost` keeps the
-            // Host header valid, as the Docker CLI does with `docker`.
-            Host::Unix(_) => "http://localhost".to_string(),
+            // The host part is ignored on a unix socket (an ssh host's is
+            // the bridge's, see `ssh_bridge.rs`); `localhost` keeps the Host
+            // header valid, as the Docker CLI does with `docker`.
+            Host::Unix(_) | Host::Ssh(_) => "http://localhost".to_string(),
             Host::Tcp { host, port, tls } => {
                 let scheme = if *tls { "https" } else { "http" };
                 if host.contains(':') {
@@ -114,6 +124,7 @@ impl fmt::Display for Host {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Host::Unix(path) => write!(f, "unix://{}", path.display()),
+            Host::Ssh(target) => fmt::Display::fmt(target, f),
             Host::Tcp { host, port, tls } => {
                 let scheme = if *tls { "https" } else { "tcp" };
                 if host.contains(':') {
@@ -212,6 +223,16 @@ mod tests {
             Host::parse("tcp://[::1]:2375").unwrap().base_url(),
             "http://[::1]:2375"
         );
+        let ssh = Host::parse("ssh://me@build.example:2222").unwrap();
+        assert_eq!(ssh.to_string(), "ssh://me@build.example:2222");
+        assert_eq!(format!("{ssh:?}"), "ssh://me@build.example:2222");
+        assert!(matches!(
+            ssh,
+            Host::Ssh(SshTarget {
+                port: Some(2222),
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -244,7 +265,9 @@ mod tests {
             "unix://",
             "tcp://:2375",
             "tcp://h:port",
-            "ssh://me@host",
+            "ssh://",
+            "ssh://me@host?x",
+            "npipe:////./pipe/docker_engine",
             "ftp://x",
         ] {
             let err = Host::parse(bad).unwrap_err();

@@ -67,6 +67,8 @@ mod hijack;
 mod host;
 mod idle;
 mod json_path;
+mod ssh;
+mod ssh_bridge;
 mod streams;
 mod versioned;
 mod versions;
@@ -80,6 +82,7 @@ pub use filters::Filters;
 pub use hijack::{AttachOptions, ExecStartOptions, Hijacked, HijackedOutput, Stdin};
 pub use host::{DEFAULT_HOST, Host};
 pub use idle::{IdleTimeout, IdleTimeoutExt};
+pub use ssh::SshTarget;
 pub use streams::{
     Body, ByteStreamExt, Framing, JsonLines, LogOutput, LogStream, ResponseExt, body_from_reader,
 };

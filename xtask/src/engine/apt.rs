@@ -37,6 +37,7 @@ pub struct Candidate {
     pub version: String,
     pub architecture: String,
     pub depends: String,
+    pub recommends: String,
 }
 
 impl Candidate {
@@ -48,10 +49,20 @@ impl Candidate {
 
     /// The names in the Depends field (first of each alternative).
     pub fn dependencies(&self) -> impl Iterator<Item = &str> {
-        self.depends
-            .split(',')
-            .filter_map(|alt| alt.split('|').next()?.split_whitespace().next())
+        first_of_each(&self.depends)
     }
+
+    /// The names in the Recommends field (first of each alternative).
+    pub fn recommendations(&self) -> impl Iterator<Item = &str> {
+        first_of_each(&self.recommends)
+    }
+}
+
+/// `a (>= 1) | b, c` → `a`, `c`.
+fn first_of_each(field: &str) -> impl Iterator<Item = &str> {
+    field
+        .split(',')
+        .filter_map(|alt| alt.split('|').next()?.split_whitespace().next())
 }
 
 impl Apt {
@@ -226,6 +237,7 @@ fn parse_records(text: &str) -> Vec<Candidate> {
                 version: field("Version")?,
                 architecture: field("Architecture")?,
                 depends: field("Depends").unwrap_or_default(),
+                recommends: field("Recommends").unwrap_or_default(),
             })
         })
         .collect()

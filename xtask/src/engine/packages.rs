@@ -25,7 +25,9 @@ pub fn prepare_root(name: EngineName, root: &Path, cache: &Path) -> Result<Strin
         .with_context(|| format!("engine {name} is not unpacked from Debian's archive"))?;
     let apt = Apt::private(&cache.join("apt").join(suite), suite)?;
     let stamp = read_stamp(root);
+    // A root unpacked before the docker CLI was taken along is unpacked again.
     if apt.lists_fresh()
+        && root.join("usr/bin/docker").is_file()
         && let Some((version, _, unpacked_at)) = &stamp
         && apt
             .lists_updated_at()
@@ -62,8 +64,9 @@ pub fn prepare_root(name: EngineName, root: &Path, cache: &Path) -> Result<Strin
     Ok(docker.version)
 }
 
-/// Resolves docker.io, containerd and the docker-init package docker.io depends
-/// on (`tini-static` in sid, `tini` in trixie and bookworm), and downloads them.
+/// Resolves docker.io, containerd, the docker-init package docker.io depends
+/// on (`tini-static` in sid, `tini` in trixie and bookworm) and, where it is a
+/// package of its own, the docker CLI, and downloads them.
 fn download(apt: &Apt, dir: &Path) -> Result<(Candidate, Vec<PathBuf>)> {
     let mut candidates = apt.candidates(&["docker.io", "containerd"])?;
     let docker = candidates[0].clone();
@@ -72,6 +75,16 @@ fn download(apt: &Apt, dir: &Path) -> Result<(Candidate, Vec<PathBuf>)> {
         .filter(|d| d.starts_with("tini"))
         .collect();
     candidates.extend(apt.candidates(&init)?);
+    // The docker CLI: part of docker.io up to trixie, its own `docker-cli`
+    // (which docker.io recommends) in sid. The `ssh://` tests run it as the
+    // remote `docker system dial-stdio`.
+    let cli: Vec<&str> = docker
+        .recommendations()
+        .filter(|r| *r == "docker-cli")
+        .collect();
+    if !cli.is_empty() {
+        candidates.extend(apt.candidates(&cli)?);
+    }
     let debs = apt.download(&candidates, dir)?;
     Ok((docker, debs))
 }
@@ -173,6 +186,37 @@ pub fn ensure_system_podman() -> Result<String> {
         apt::with_update_retry(&apt, || apt.install("podman"))?;
     }
     installed_version("podman")
+}
+
+/// Makes sure the machine has OpenSSH's server and client (`apt-get install
+/// openssh-server`, which pulls in `openssh-client`): the `ssh://` tests run
+/// their own `sshd` on 127.0.0.1 in front of engine 28, with their own
+/// configuration, keys and port. Installing may start the package's system
+/// service on port 22 (where an init system lets it); it is stopped again, so
+/// the machine is left with the programs only.
+pub fn ensure_system_openssh() -> Result<String> {
+    let path = system_path();
+    if find_in_path("sshd", &path).is_none() || find_in_path("ssh", &path).is_none() {
+        let apt = Apt::system();
+        apt::with_update_retry(&apt, || apt.install("openssh-server"))?;
+        stop_system_sshd();
+        find_in_path("sshd", &system_path())
+            .context("openssh-server was installed but sshd is not on PATH")?;
+    }
+    installed_version("openssh-server")
+}
+
+/// Stops the system sshd that installing the package may have started.
+fn stop_system_sshd() {
+    let pid_file = Path::new("/run/sshd.pid");
+    let Some(pid) = fs::read_to_string(pid_file)
+        .ok()
+        .and_then(|t| t.trim().parse::<u32>().ok())
+    else {
+        return;
+    };
+    println!("stopping the system sshd (pid {pid}) that installing openssh-server started");
+    super::process::stop(pid, std::time::Duration::from_secs(5));
 }
 
 /// The version of an installed Debian package.
