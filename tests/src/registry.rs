@@ -172,3 +172,38 @@ fn program(name: &str) -> PathBuf {
         .find(|p| p.is_file())
         .unwrap_or_else(|| panic!("`{name}` is not installed; {HOW}"))
 }
+
+/// Makes `repo:tag` on the engine of `c`: the base image plus a layer of its
+/// own (a file with a unique content), so that another engine, or this one
+/// once the image is removed, must download that layer when it pulls.
+pub async fn commit_unique_image(c: &docker_engine_client::latest::Client, repo: &str, tag: &str) {
+    use docker_engine_client::latest::types::ContainerCreateBody;
+    let marker = format!("echo {} > /marker", crate::unique_name("layer"));
+    let body = ContainerCreateBody {
+        image: Some(crate::BASE_IMAGE.into()),
+        cmd: Some(vec!["sh".into(), "-c".into(), marker]),
+        ..Default::default()
+    };
+    let fail = |what: &str, e: docker_engine_client::Error| panic!("{what}: {e}");
+    let id = match c.container_create().body(body).send().await {
+        Ok(created) => created.into_inner().id,
+        Err(e) => fail("create", e.into()),
+    };
+    if let Err(e) = c.container_start().id(&id).send().await {
+        fail("start", e.into());
+    }
+    if let Err(e) = c.container_wait().id(&id).send().await {
+        fail("wait", e.into());
+    }
+    let committed = c
+        .image_commit()
+        .container(&id)
+        .repo(repo)
+        .tag(tag)
+        .send()
+        .await;
+    let _ = c.container_delete().id(&id).force(true).send().await;
+    if let Err(e) = committed {
+        fail("commit", e.into());
+    }
+}

@@ -9,8 +9,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use docker_engine_api_tests::registry::TestRegistry;
-use docker_engine_api_tests::{BASE_IMAGE, Engine, engine, unique_name};
+use docker_engine_api_tests::registry::{TestRegistry, commit_unique_image};
+use docker_engine_api_tests::{Engine, engine, unique_name};
 use docker_engine_client::{Error, RegistryAuth, latest as api, prelude::*};
 
 /// The two engines every registry test runs on (Docker 28.5 and 26.1).
@@ -27,7 +27,8 @@ async fn client(engine: &Engine) -> api::Client {
     engine.docker().latest().await.expect("negotiate")
 }
 
-/// Tags the base image as `REGISTRY/test/bb:1` on `engine` and pushes it with
+/// Makes `REGISTRY/test/bb:1` on `engine` (the base image and a layer of its
+/// own: `commit_unique_image`) and pushes it with
 /// the registry's typed credential; returns the pushed digest and the push's
 /// progress statuses.
 async fn push_base_image(
@@ -36,12 +37,7 @@ async fn push_base_image(
     auth: &RegistryAuth,
 ) -> Result<(String, Vec<String>), Error> {
     let repo = registry.image("test/bb");
-    c.image_tag()
-        .name(BASE_IMAGE)
-        .repo(&repo)
-        .tag("1")
-        .send()
-        .await?;
+    commit_unique_image(c, &repo, "1").await;
     let mut stream = c
         .image_push()
         .name(&repo)

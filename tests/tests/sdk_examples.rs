@@ -13,7 +13,7 @@
 
 use std::process::Output;
 
-use docker_engine_api_tests::registry::TestRegistry;
+use docker_engine_api_tests::registry::{TestRegistry, commit_unique_image};
 use docker_engine_api_tests::{
     BASE_IMAGE, Engine, cargo_run_example, engine, engines, unique_name,
 };
@@ -48,6 +48,7 @@ async fn running(c: &api::Client, id: &str) -> bool {
     state
         .into_inner()
         .state
+        .and_then(|s| s.0)
         .and_then(|s| s.running)
         .unwrap_or_default()
 }
@@ -171,13 +172,7 @@ async fn the_registry_examples_push_and_pull_through_a_real_registry() {
         let password = registry.password.clone();
         let secret = [("REGISTRY_PASSWORD", password.as_str())];
         let image = format!("{}:1", registry.image("test/sdk"));
-        c.image_tag()
-            .name(BASE_IMAGE)
-            .repo(registry.image("test/sdk"))
-            .tag("1")
-            .send()
-            .await
-            .expect("tag");
+        commit_unique_image(&c, &registry.image("test/sdk"), "1").await;
 
         let pushed = run_ok(&engine, "push", &[&image, &registry.username], &secret);
         assert!(
