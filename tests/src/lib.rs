@@ -16,6 +16,7 @@ pub mod conformance;
 pub mod fake_daemon;
 pub mod fidelity;
 pub mod private_daemon;
+pub mod registry;
 pub mod sshd;
 pub mod swarm;
 
@@ -178,6 +179,31 @@ pub fn expected_podman_api_version(podman_version: &str) -> Option<ApiVersion> {
         4 => Some(ApiVersion::new(1, 41)),
         _ => None,
     }
+}
+
+/// `cargo run --quiet --example NAME -- ARGS` in the facade's directory, with
+/// its default features only (the invocation selects only the facade, so this
+/// crate's `all-versions` cannot unify in; the shared target directory keeps
+/// the two builds apart), against `engine`, with `env` added.
+pub fn cargo_run_example(
+    engine: &Engine,
+    name: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let facade = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/docker-engine-client");
+    std::process::Command::new(cargo)
+        .current_dir(facade)
+        .args(["run", "--quiet", "--example", name])
+        .arg("--")
+        .args(args)
+        .env("DOCKER_HOST", &engine.docker_host)
+        .env_remove("DOCKER_API_VERSION")
+        .env_remove("DOCKER_CONTEXT")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run cargo")
 }
 
 /// A name no other test run uses.

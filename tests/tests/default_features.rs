@@ -8,7 +8,7 @@
 //! the newest types speak each daemon's own version.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use docker_engine_api_tests::{BASE_IMAGE, Engine, engines};
 use docker_engine_client::{ALL, ApiVersion};
@@ -20,20 +20,9 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// `cargo run --quiet --example NAME -- ARGS` in the facade's directory, with
-/// the default features, against `engine`.
+/// `cargo run --example NAME -- ARGS` with the default features.
 fn cargo_run_example(engine: &Engine, name: &str, args: &[&str]) -> Output {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    Command::new(cargo)
-        .current_dir(workspace().join("crates/docker-engine-client"))
-        .args(["run", "--quiet", "--example", name])
-        .arg("--")
-        .args(args)
-        .env("DOCKER_HOST", &engine.docker_host)
-        .env_remove("DOCKER_API_VERSION")
-        .env_remove("DOCKER_CONTEXT")
-        .output()
-        .expect("run cargo")
+    docker_engine_api_tests::cargo_run_example(engine, name, args, &[])
 }
 
 fn text(out: &Output) -> (String, String) {

@@ -282,6 +282,8 @@ pub fn up(engines: &[EngineName]) -> Result<Vec<EngineInfo>> {
     let dir = engines_dir();
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let _lock = process::lock(&dir.join(".lock"))?;
+    // The registry the pull, push and auth tests start for themselves.
+    packages::ensure_registry_tools()?;
 
     let mut infos = Vec::new();
     for &name in engines {

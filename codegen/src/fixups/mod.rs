@@ -40,6 +40,7 @@ pub const RULES: &[Fixup] = &[
     upstream_bugs::EVENTS_CARRY_STATUS_ID_FROM,
     generator_limits::INLINE_SHARED_REQUEST_BODIES,
     upstream_bugs::EXEC_START_LISTS_NO_UPGRADE,
+    upstream_bugs::DISTRIBUTION_INSPECT_TAKES_REGISTRY_AUTH,
     generator_limits::ONE_REQUEST_MEDIA_TYPE,
     upstream_bugs::LOGS_DECLARE_NO_MEDIA_TYPE,
     upstream_bugs::STREAMS_ARE_BYTES,

@@ -1,6 +1,6 @@
 //! The programs an engine runs: dockerd, containerd and docker-init unpacked from
 //! the engine's Debian suite; runc and podman installed on the machine; busybox
-//! for the base image.
+//! for the base image; the tests' registry programs (`docker-registry`, `htpasswd`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -217,6 +217,50 @@ fn stop_system_sshd() {
     };
     println!("stopping the system sshd (pid {pid}) that installing openssh-server started");
     super::process::stop(pid, std::time::Duration::from_secs(5));
+}
+
+/// Makes sure the programs of the tests' registry are installed: Debian's
+/// `docker-registry` (the CNCF distribution registry) and `htpasswd`
+/// (`apache2-utils`). The tests start their own registry (`tests/src/registry.rs`)
+/// with their own configuration, storage and port; the system service the
+/// package starts on install is stopped and disabled, so that nothing but the
+/// tests' registries serves (it would listen on every address's port 5000).
+pub fn ensure_registry_tools() -> Result<()> {
+    let path = system_path();
+    for (program, package) in [
+        ("docker-registry", "docker-registry"),
+        ("htpasswd", "apache2-utils"),
+    ] {
+        if find_in_path(program, &path).is_some() {
+            continue;
+        }
+        let apt = Apt::system();
+        apt::with_update_retry(&apt, || apt.install(package))?;
+        find_in_path(program, &path)
+            .with_context(|| format!("{package} was installed but `{program}` is not on PATH"))?;
+        if package == "docker-registry" {
+            stop_system_registry();
+        }
+    }
+    Ok(())
+}
+
+/// Stops and disables the `docker-registry` service the package enables.
+/// Best effort: machines without systemd (containers) never started it.
+fn stop_system_registry() {
+    use std::process::{Command, Stdio};
+    let quiet = |program: &str, args: &[&str]| {
+        let _ = Command::new(program)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    };
+    if Path::new("/run/systemd/system").exists() {
+        quiet("systemctl", &["disable", "--now", "docker-registry"]);
+    } else {
+        quiet("invoke-rc.d", &["docker-registry", "stop"]);
+    }
 }
 
 /// The version of an installed Debian package.

@@ -57,6 +57,53 @@ pub(super) const EXEC_START_LISTS_NO_UPGRADE: Fixup = Fixup {
     },
 };
 
+/// Operations the daemon reads `X-Registry-Auth` for although their spec
+/// lists no such header.
+const REGISTRY_AUTH_NOT_LISTED: &[&str] = &["DistributionInspect"];
+
+pub(super) const DISTRIBUTION_INSPECT_TAKES_REGISTRY_AUTH: Fixup = Fixup {
+    name: "distribution_inspect_takes_registry_auth",
+    cause: Cause::UpstreamBug,
+    why: "Upstream bug: `GET /distribution/{name}/json` asks the image's registry \
+          for its manifest, with the credentials of the request's \
+          `X-Registry-Auth` header, as pull and push do; the spec lists only \
+          `name`, so the generated builder could not send credentials and a \
+          registry that needs a login answered `no basic auth credentials` \
+          (HTTP 500). The header is added, optional, as on ImageCreate.",
+    reference: "specs/v1.40.yaml … v1.55.yaml, `/distribution/{name}/json`: parameters `name` only; moby api/server/router/distribution/distribution_routes.go, getDistributionInfo: reads `registry.AuthHeader` (`X-Registry-Auth`); tests/tests/registry.rs checks it against a registry with htpasswd auth",
+    apply: |doc, _| {
+        let mut touched = Vec::new();
+        for_each_operation(doc, |op| {
+            if !REGISTRY_AUTH_NOT_LISTED.contains(&op.id.as_str()) {
+                return;
+            }
+            let parameters = op
+                .op
+                .entry("parameters")
+                .or_insert_with(|| json!([]))
+                .as_array_mut();
+            let Some(parameters) = parameters else {
+                return;
+            };
+            let listed = parameters
+                .iter()
+                .any(|p| p.get("name").and_then(Value::as_str) == Some("X-Registry-Auth"));
+            if !listed {
+                parameters.push(json!({
+                    "name": "X-Registry-Auth",
+                    "in": "header",
+                    "description": "A base64url-encoded auth configuration for the image's registry \
+                                    (`RegistryAuth::header_value` in the facade).",
+                    "required": false,
+                    "schema": {"type": "string"},
+                }));
+                touched.push(op.id.clone());
+            }
+        });
+        touched
+    },
+};
+
 /// Output streams that declare no media type before v1.42.
 const LOG_STREAMS: &[&str] = &["ContainerLogs", "ServiceLogs", "TaskLogs"];
 

@@ -20,9 +20,11 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `name`: Image name or id
+    /// - `x_registry_auth`: A base64url-encoded auth configuration for the image's registry (`RegistryAuth::header_value` in the facade).
     /// ```ignore
     /// let response = client.distribution_inspect()
     ///    .name(name)
+    ///    .x_registry_auth(x_registry_auth)
     ///    .send()
     ///    .await;
     /// ```
@@ -37,12 +39,14 @@ impl crate::Client {
 pub struct DistributionInspect<'a> {
     client: &'a crate::Client,
     name: Result<::std::string::String, String>,
+    x_registry_auth: Result<Option<::std::string::String>, String>,
 }
 impl<'a> DistributionInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
             client: client,
             name: Err("name was not initialized".to_string()),
+            x_registry_auth: Ok(None),
         }
     }
     pub fn name<V>(mut self, value: V) -> Self
@@ -56,21 +60,38 @@ impl<'a> DistributionInspect<'a> {
             });
         self
     }
+    pub fn x_registry_auth<V>(mut self, value: V) -> Self
+    where
+        V: std::convert::TryInto<::std::string::String>,
+    {
+        self.x_registry_auth = value
+            .try_into()
+            .map(Some)
+            .map_err(|_| {
+                "conversion to `:: std :: string :: String` for x_registry_auth failed"
+                    .to_string()
+            });
+        self
+    }
     /// Sends a `GET` request to `/distribution/{name}/json`
     pub async fn send(
         self,
     ) -> Result<ResponseValue<types::DistributionInspect>, Error<types::ErrorResponse>> {
-        let Self { client, name } = self;
+        let Self { client, name, x_registry_auth } = self;
         let name = name.map_err(Error::InvalidRequest)?;
+        let x_registry_auth = x_registry_auth.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/distribution/{}/json", client.baseurl, encode_path(& name.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
             .append(
                 ::reqwest::header::HeaderName::from_static("api-version"),
                 ::reqwest::header::HeaderValue::from_static(crate::Client::api_version()),
             );
+        if let Some(value) = x_registry_auth {
+            header_map.append("X-Registry-Auth", value.to_string().try_into()?);
+        }
         #[allow(unused_mut)]
         let mut request = client
             .client
