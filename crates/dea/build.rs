@@ -56,6 +56,7 @@ fn shown(t: &RustType) -> String {
         RustType::Option(inner) => shown(inner),
         RustType::Map(k, v) => format!("{{{}: {}}}", shown(k), shown(v)),
         RustType::Box(inner) => shown(inner),
+        RustType::String => "string".into(),
         other => other.to_string(),
     }
 }

@@ -288,7 +288,7 @@ fn check(op: &OpInfo, rest: &[String]) -> Result<Args, Failure> {
                 .ok_or_else(|| usage(format!("--{} needs a value", param.name)))?,
         };
         let typed = typed(param, &value).ok_or_else(|| {
-            usage(format!("--{} `{value}` is not a {}", param.name, param.ty))
+            usage(format!("--{} `{value}` is not {}", param.name, described(param.ty)))
         })?;
         match (values.get_mut(param.name), typed) {
             (Some(Value::Array(list)), Value::Array(more)) => list.extend(more),
@@ -309,6 +309,16 @@ fn check(op: &OpInfo, rest: &[String]) -> Result<Args, Failure> {
         return Err(usage("--body is required".into()));
     }
     Ok(Args { values, body })
+}
+
+/// A parameter type for an error message.
+fn described(ty: &str) -> String {
+    match ty {
+        "bool" => "a boolean (true, false, 1, 0)".into(),
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" => format!("an integer ({ty})"),
+        "f32" | "f64" => format!("a number ({ty})"),
+        other => format!("a {other}"),
+    }
 }
 
 /// `value` in the JSON shape of the parameter's type; `None` when it is not

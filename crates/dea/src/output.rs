@@ -14,7 +14,7 @@ use tokio::io::{AsyncWriteExt, BufWriter};
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {
     /// The daemon, the connection or the configuration.
-    #[error("{}", one_line(.0))]
+    #[error("{}", shown(.0))]
     Docker(Error),
     /// Writing `dea`'s own output.
     #[error("cannot write the output: {0}")]
@@ -25,10 +25,15 @@ pub enum Failure {
     Usage(String),
 }
 
-/// The facade's error, on one line: the socket or host it concerns is part of
-/// the facade's message; a multi-line daemon message is joined.
-fn one_line(e: &Error) -> String {
-    e.to_string().lines().collect::<Vec<_>>().join(" ")
+/// The facade's error on one line, as the docker CLI says it: the daemon's
+/// own message after `Error response from daemon:`, anything else with what
+/// the facade knows (the socket or host it concerns).
+fn shown(e: &Error) -> String {
+    let text = match e.status() {
+        Some(_) => format!("Error response from daemon: {}", e.message()),
+        None => format!("error: {e}"),
+    };
+    text.lines().collect::<Vec<_>>().join(" ")
 }
 
 /// Errors of the facade and of every version's generated client.
@@ -97,9 +102,10 @@ impl Output {
     }
 
     /// Flushes everything and turns the outcome into the exit status: the
-    /// command's own, 141 for a closed pipe, 125 when `dea` itself fails (as
-    /// the docker CLI does), with the error on one line of stderr.
-    pub async fn finish(mut self, outcome: Result<u8, Failure>) -> ExitCode {
+    /// command's own, 141 for a closed pipe, `failed` when `dea` itself fails
+    /// (the docker CLI's 1, or 125 for `run`), with the error on one line of
+    /// stderr.
+    pub async fn finish(mut self, outcome: Result<u8, Failure>, failed: u8) -> ExitCode {
         let outcome = match outcome {
             Ok(code) => self.flush().await.map(|()| code),
             Err(e) => Err(e),
@@ -110,13 +116,14 @@ impl Output {
                 let _ = self.stderr.flush().await;
                 return ExitCode::from(141);
             }
+            Err(e @ Failure::Docker(_)) => format!("{e}\n"),
             Err(e) => format!("error: {e}\n"),
         };
         // What was printed before the error comes before it.
         let _ = self.stdout.flush().await;
         let _ = self.stderr.write_all(message.as_bytes()).await;
         let _ = self.stderr.flush().await;
-        ExitCode::from(125)
+        ExitCode::from(failed)
     }
 }
 
