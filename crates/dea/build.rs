@@ -93,11 +93,22 @@ fn tables(models: &[(ApiVersion, Vec<Operation>)], out: &mut String) {
     out.push_str("/// Every version's operations, oldest version first.\n");
     out.push_str("pub static MODELS: &[(&str, &[OpInfo])] = &[\n");
     for (version, _) in models {
-        writeln!(out, "    ({:?}, {}),", version.to_string(), version.ident().to_uppercase()).unwrap();
+        writeln!(
+            out,
+            "    ({:?}, {}),",
+            version.to_string(),
+            version.ident().to_uppercase()
+        )
+        .unwrap();
     }
     out.push_str("];\n\n");
     for (version, ops) in models {
-        writeln!(out, "static {}: &[OpInfo] = &[", version.ident().to_uppercase()).unwrap();
+        writeln!(
+            out,
+            "static {}: &[OpInfo] = &[",
+            version.ident().to_uppercase()
+        )
+        .unwrap();
         for op in ops {
             let params: Vec<String> = op
                 .params
@@ -213,7 +224,9 @@ fn calls(models: &[(ApiVersion, Vec<Operation>)], out: &mut String) {
                 .unwrap(),
                 "output" => out.push_str("            Ok(Answer::Output(answer.output()))\n"),
                 "bytes" => out.push_str("            Ok(Answer::Bytes(answer.into_inner()))\n"),
-                "none" => out.push_str("            let _ = answer;\n            Ok(Answer::None)\n"),
+                "none" => {
+                    out.push_str("            let _ = answer;\n            Ok(Answer::None)\n")
+                }
                 _ => out.push_str("            Answer::json(&answer.into_inner())\n"),
             }
             out.push_str("        }\n");

@@ -671,7 +671,9 @@ async fn a_daemon_that_never_answers_is_bounded_by_the_timeout() {
     let (code, _, stderr) = dea_output(command, Duration::from_secs(20)).await;
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.starts_with("error: ") && stderr.contains("timed out") && stderr.lines().count() == 1,
+        stderr.starts_with("error: ")
+            && stderr.contains("timed out")
+            && stderr.lines().count() == 1,
         "{stderr}"
     );
     assert!(
@@ -687,7 +689,9 @@ async fn a_daemon_that_never_answers_is_bounded_by_the_timeout() {
     let (code, _, stderr) = dea_output(command, Duration::from_secs(20)).await;
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.starts_with("error: ") && stderr.contains("timed out") && stderr.lines().count() == 1,
+        stderr.starts_with("error: ")
+            && stderr.contains("timed out")
+            && stderr.lines().count() == 1,
         "{stderr}"
     );
     assert!(

@@ -150,7 +150,13 @@ pub async fn run(client: &VersionedClient, args: ApiArgs, out: &mut Output) -> R
     if args.list {
         let rows: Vec<Vec<String>> = ops
             .iter()
-            .map(|op| vec![op.id.to_string(), op.method.to_string(), op.path.to_string()])
+            .map(|op| {
+                vec![
+                    op.id.to_string(),
+                    op.method.to_string(),
+                    op.path.to_string(),
+                ]
+            })
             .collect();
         out.out(format::table(&["OPERATION", "METHOD", "PATH"], &rows).as_bytes())
             .await?;
@@ -263,7 +269,11 @@ fn check(op: &OpInfo, rest: &[String]) -> Result<Args, Failure> {
             }
             let value = match inline {
                 Some(v) => v,
-                None => rest.get(i).cloned().inspect(|_| i += 1).ok_or_else(|| usage("--body needs FILE or -".into()))?,
+                None => rest
+                    .get(i)
+                    .cloned()
+                    .inspect(|_| i += 1)
+                    .ok_or_else(|| usage("--body needs FILE or -".into()))?,
             };
             body = Some(value);
             continue;
@@ -276,9 +286,7 @@ fn check(op: &OpInfo, rest: &[String]) -> Result<Args, Failure> {
         let value = match inline {
             Some(v) => v,
             // A bare boolean flag means true.
-            None if param.ty == "bool"
-                && rest.get(i).is_none_or(|next| next.starts_with("--")) =>
-            {
+            None if param.ty == "bool" && rest.get(i).is_none_or(|next| next.starts_with("--")) => {
                 "true".into()
             }
             None => rest
@@ -288,7 +296,11 @@ fn check(op: &OpInfo, rest: &[String]) -> Result<Args, Failure> {
                 .ok_or_else(|| usage(format!("--{} needs a value", param.name)))?,
         };
         let typed = typed(param, &value).ok_or_else(|| {
-            usage(format!("--{} `{value}` is not {}", param.name, described(param.ty)))
+            usage(format!(
+                "--{} `{value}` is not {}",
+                param.name,
+                described(param.ty)
+            ))
         })?;
         match (values.get_mut(param.name), typed) {
             (Some(Value::Array(list)), Value::Array(more)) => list.extend(more),

@@ -228,6 +228,10 @@ pub struct ApiArgs {
     /// The operation (`ContainerList` or `container_list`), then its
     /// parameters as `--name value`, `--body FILE` (`-` for stdin), or
     /// `--help` for its parameters.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "OPERATION [ARGS]")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "OPERATION [ARGS]"
+    )]
     pub rest: Vec<String>,
 }

@@ -55,7 +55,11 @@ pub async fn ps(client: &VersionedClient, args: PsArgs, out: &mut Output) -> Res
                     let proto = p.type_.to_string();
                     match (p.ip, p.public_port) {
                         (Some(ip), Some(public)) if !ip.is_empty() => {
-                            let ip = if ip.contains(':') { format!("[{ip}]") } else { ip };
+                            let ip = if ip.contains(':') {
+                                format!("[{ip}]")
+                            } else {
+                                ip
+                            };
                             format!("{ip}:{public}->{}/{proto}", p.private_port)
                         }
                         _ => format!("{}/{proto}", p.private_port),
@@ -85,7 +89,15 @@ pub async fn ps(client: &VersionedClient, args: PsArgs, out: &mut Output) -> Res
         rows.iter().map(|r| format!("{}\n", r[0])).collect()
     } else {
         table(
-            &["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"],
+            &[
+                "CONTAINER ID",
+                "IMAGE",
+                "COMMAND",
+                "CREATED",
+                "STATUS",
+                "PORTS",
+                "NAMES",
+            ],
             &rows,
         )
     };
@@ -192,7 +204,11 @@ pub async fn run(
     Ok(exit_status(code))
 }
 
-pub async fn logs(client: &VersionedClient, args: LogsArgs, out: &mut Output) -> Result<u8, Failure> {
+pub async fn logs(
+    client: &VersionedClient,
+    args: LogsArgs,
+    out: &mut Output,
+) -> Result<u8, Failure> {
     with_api!(client, |c, api| {
         let logs = c
             .container_logs()
@@ -265,15 +281,31 @@ pub async fn exec(
 /// The docker CLI's `inspect`: each name as a container, else as an image,
 /// printed together as one JSON array indented by 4; a name that is neither
 /// is reported and makes the exit status 1.
-pub async fn inspect(client: &VersionedClient, args: InspectArgs, out: &mut Output) -> Result<u8, Failure> {
+pub async fn inspect(
+    client: &VersionedClient,
+    args: InspectArgs,
+    out: &mut Output,
+) -> Result<u8, Failure> {
     let mut found = Vec::new();
     let mut missing = Vec::new();
     for name in &args.names {
         let value: Option<Value> = with_api!(client, |c, api| {
-            match c.container_inspect().id(name).send().await.map_err(Error::from) {
+            match c
+                .container_inspect()
+                .id(name)
+                .send()
+                .await
+                .map_err(Error::from)
+            {
                 Ok(r) => Some(json(&r.into_inner())?),
                 Err(e) if e.kind() == ErrorKind::NotFound => {
-                    match c.image_inspect().name(name).send().await.map_err(Error::from) {
+                    match c
+                        .image_inspect()
+                        .name(name)
+                        .send()
+                        .await
+                        .map_err(Error::from)
+                    {
                         Ok(r) => Some(json(&r.into_inner())?),
                         Err(e) if e.kind() == ErrorKind::NotFound => None,
                         Err(e) => return Err(e.into()),
@@ -302,5 +334,6 @@ pub async fn inspect(client: &VersionedClient, args: InspectArgs, out: &mut Outp
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<Value, Failure> {
-    serde_json::to_value(value).map_err(|e| Failure::Usage(format!("cannot encode the answer: {e}")))
+    serde_json::to_value(value)
+        .map_err(|e| Failure::Usage(format!("cannot encode the answer: {e}")))
 }

@@ -147,6 +147,9 @@ mod tests {
         let t = table(&["A", "NAMES"], &[vec!["x".into(), "n".into()]]);
         assert_eq!(t, "A         NAMES\nx         n\n");
         assert_eq!(ellipsis("abcdef", 4), "abc…");
-        assert_eq!(rfc3339_nano(1_500_000_000_123_456_789), "2017-07-14T02:40:00.123456789Z");
+        assert_eq!(
+            rfc3339_nano(1_500_000_000_123_456_789),
+            "2017-07-14T02:40:00.123456789Z"
+        );
     }
 }

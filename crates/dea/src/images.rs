@@ -14,20 +14,38 @@ use crate::cli::{BuildArgs, ImagesArgs, LoadArgs, PullArgs};
 use crate::format::{ago, human_size, short_id, table};
 use crate::output::{Failure, Output, docker, next_or_flush};
 
-pub async fn images(client: &VersionedClient, args: ImagesArgs, out: &mut Output) -> Result<u8, Failure> {
+pub async fn images(
+    client: &VersionedClient,
+    args: ImagesArgs,
+    out: &mut Output,
+) -> Result<u8, Failure> {
     let mut rows = Vec::new();
     with_api!(client, |c, api| {
-        let list = c.image_list().all(args.all).send().await.map_err(docker)?.into_inner();
+        let list = c
+            .image_list()
+            .all(args.all)
+            .send()
+            .await
+            .map_err(docker)?
+            .into_inner();
         for image in list {
             // Field shapes differ between versions (`RepoTags` is optional in
             // some): read the wire names.
             let image = serde_json::to_value(&image)
                 .map_err(|e| Failure::Usage(format!("cannot encode the answer: {e}")))?;
             let full = image["Id"].as_str().unwrap_or_default();
-            let id = if args.no_trunc { full.to_string() } else { short_id(full) };
+            let id = if args.no_trunc {
+                full.to_string()
+            } else {
+                short_id(full)
+            };
             let mut tags: Vec<String> = image["RepoTags"]
                 .as_array()
-                .map(|t| t.iter().filter_map(|t| t.as_str().map(String::from)).collect())
+                .map(|t| {
+                    t.iter()
+                        .filter_map(|t| t.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default();
             if tags.is_empty() {
                 tags.push("<none>:<none>".to_string());
@@ -40,7 +58,9 @@ pub async fn images(client: &VersionedClient, args: ImagesArgs, out: &mut Output
                 // The tag follows the last `:` after the last `/` (a
                 // registry's port is not a tag).
                 let (repo, tag) = match tag.rfind(':') {
-                    Some(i) if !tag[i..].contains('/') => (tag[..i].to_string(), tag[i + 1..].to_string()),
+                    Some(i) if !tag[i..].contains('/') => {
+                        (tag[..i].to_string(), tag[i + 1..].to_string())
+                    }
                     _ => (tag.clone(), "<none>".to_string()),
                 };
                 rows.push(vec![repo, tag, id.clone(), ago(created), human_size(size)]);
@@ -48,11 +68,8 @@ pub async fn images(client: &VersionedClient, args: ImagesArgs, out: &mut Output
         }
     });
     let text = if args.quiet {
-        let mut seen = std::collections::HashSet::new();
-        rows.iter()
-            .filter(|r| seen.insert(r[2].clone()))
-            .map(|r| format!("{}\n", r[2]))
-            .collect()
+        // One id a row, as the CLI prints them (an image with two tags twice).
+        rows.iter().map(|r| format!("{}\n", r[2])).collect()
     } else {
         table(&["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], &rows)
     };
@@ -69,9 +86,12 @@ struct Progress {
 
 impl Progress {
     fn new() -> Self {
-        let bars = std::io::stderr()
-            .is_terminal()
-            .then(|| (MultiProgress::with_draw_target(ProgressDrawTarget::stderr()), HashMap::new()));
+        let bars = std::io::stderr().is_terminal().then(|| {
+            (
+                MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                HashMap::new(),
+            )
+        });
         Self { bars }
     }
 
@@ -79,7 +99,10 @@ impl Progress {
         if let Some(text) = item.get("stream").and_then(Value::as_str) {
             return out.out(text.as_bytes()).await;
         }
-        let status = item.get("status").and_then(Value::as_str).unwrap_or_default();
+        let status = item
+            .get("status")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let id = item.get("id").and_then(Value::as_str);
         let detail = item.get("progressDetail");
         let number = |key: &str| detail.and_then(|d| d.get(key)).and_then(Value::as_u64);
@@ -88,8 +111,10 @@ impl Progress {
                 let bar = bars.entry(id.to_string()).or_insert_with(|| {
                     let bar = multi.add(ProgressBar::new(0));
                     bar.set_style(
-                        ProgressStyle::with_template("{prefix}: {msg} {wide_bar} {bytes}/{total_bytes}")
-                            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                        ProgressStyle::with_template(
+                            "{prefix}: {msg} {wide_bar} {bytes}/{total_bytes}",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
                     );
                     bar.set_prefix(id.to_string());
                     bar
@@ -139,7 +164,11 @@ where
     Ok(())
 }
 
-pub async fn pull(client: &VersionedClient, args: PullArgs, out: &mut Output) -> Result<u8, Failure> {
+pub async fn pull(
+    client: &VersionedClient,
+    args: PullArgs,
+    out: &mut Output,
+) -> Result<u8, Failure> {
     // Without a tag the daemon would pull every tag; the CLI means `latest`.
     let last = args.image.rsplit('/').next().unwrap_or_default();
     let image = if last.contains(':') || last.contains('@') {
@@ -162,7 +191,11 @@ pub async fn pull(client: &VersionedClient, args: PullArgs, out: &mut Output) ->
     Ok(0)
 }
 
-pub async fn load(client: &VersionedClient, args: LoadArgs, out: &mut Output) -> Result<u8, Failure> {
+pub async fn load(
+    client: &VersionedClient,
+    args: LoadArgs,
+    out: &mut Output,
+) -> Result<u8, Failure> {
     let path = args.input.clone().unwrap_or_else(|| "/dev/stdin".into());
     let file = tokio::fs::File::open(&path)
         .await
@@ -182,7 +215,11 @@ pub async fn load(client: &VersionedClient, args: LoadArgs, out: &mut Output) ->
     Ok(0)
 }
 
-pub async fn build(client: &VersionedClient, args: BuildArgs, out: &mut Output) -> Result<u8, Failure> {
+pub async fn build(
+    client: &VersionedClient,
+    args: BuildArgs,
+    out: &mut Output,
+) -> Result<u8, Failure> {
     let context = args.context.clone();
     // The context as the tar stream `POST /build` reads, made on a blocking
     // thread (it reads the whole directory).
@@ -196,7 +233,10 @@ pub async fn build(client: &VersionedClient, args: BuildArgs, out: &mut Output) 
     .map_err(|e| Failure::Usage(format!("build context: {e}")))?
     .map_err(|e| Failure::Usage(format!("build context {}: {e}", args.context.display())))?;
     if !args.quiet {
-        let line = format!("Sending build context to Docker daemon  {}\n", human_size(archive.len() as i64));
+        let line = format!(
+            "Sending build context to Docker daemon  {}\n",
+            human_size(archive.len() as i64)
+        );
         out.out(line.as_bytes()).await?;
     }
     with_api!(client, |c, api| {

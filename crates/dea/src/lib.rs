@@ -26,7 +26,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // `docker run` fails with 125 (its container's own codes are the
     // others); every other command fails with 1.
-    let failed = if matches!(cli.command, Command::Run(_)) { 125 } else { 1 };
+    let failed = if matches!(cli.command, Command::Run(_)) {
+        125
+    } else {
+        1
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -60,7 +64,10 @@ async fn run(cli: Cli, out: &mut Output) -> Result<u8, Failure> {
         config.read_timeout = config.read_timeout.or(config.request_timeout);
     }
     let docker = Docker::connect(config)?;
-    let client = docker.client().await.map_err(|e| unreachable_daemon(&docker, e))?;
+    let client = docker
+        .client()
+        .await
+        .map_err(|e| unreachable_daemon(&docker, e))?;
     match cli.command {
         Command::Version => system::version(&docker, &client, out).await,
         Command::Info => system::info(&client, out).await,
@@ -84,13 +91,15 @@ fn unreachable_daemon(docker: &Docker, e: docker_engine_client::Error) -> Failur
     if e.kind() != ErrorKind::Connection {
         return Failure::Docker(e);
     }
-    let cause = e.message();
-    // reqwest says `error sending request for url (http://localhost/_ping)`;
-    // the part after it is the cause.
-    let cause = match cause.find("): ") {
-        Some(i) if cause.starts_with("error sending request") => &cause[i + 3..],
-        _ => cause,
-    };
+    // reqwest says `error sending request for url (http://localhost/_ping): `
+    // before the cause: a URL the user never gave.
+    let mut cause = e.message().to_string();
+    const URL: &str = "error sending request for url (";
+    if let Some(start) = cause.find(URL)
+        && let Some(end) = cause[start..].find("): ")
+    {
+        cause.replace_range(start..start + end + 3, "");
+    }
     Failure::Usage(format!(
         "cannot connect to the Docker daemon at {}: {cause}. Is the docker daemon running?",
         docker.host()

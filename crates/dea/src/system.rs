@@ -12,7 +12,11 @@ use crate::output::{Failure, Output, docker, next_or_flush};
 
 /// `docker version`'s two blocks: the client (dea, and the version it
 /// negotiated) and the server's engine and components.
-pub async fn version(docker_client: &Docker, client: &VersionedClient, out: &mut Output) -> Result<u8, Failure> {
+pub async fn version(
+    docker_client: &Docker,
+    client: &VersionedClient,
+    out: &mut Output,
+) -> Result<u8, Failure> {
     let negotiated = docker_client.negotiate().await?;
     let types = if client.is_exact() {
         String::new()
@@ -27,7 +31,12 @@ pub async fn version(docker_client: &Docker, client: &VersionedClient, out: &mut
         go_arch(),
     );
     with_api!(client, |c, api| {
-        let v = c.system_version().send().await.map_err(docker)?.into_inner();
+        let v = c
+            .system_version()
+            .send()
+            .await
+            .map_err(docker)?
+            .into_inner();
         let field = |name: &str, value: String| format!("  {:<17} {value}\n", format!("{name}:"));
         text.push_str("Server:\n Engine:\n");
         text.push_str(&field("Version", v.version.clone().unwrap_or_default()));
@@ -39,11 +48,21 @@ pub async fn version(docker_client: &Docker, client: &VersionedClient, out: &mut
                 v.min_api_version.clone().unwrap_or_default()
             ),
         ));
-        text.push_str(&field("Go version", v.go_version.clone().unwrap_or_default()));
-        text.push_str(&field("Git commit", v.git_commit.clone().unwrap_or_default()));
+        text.push_str(&field(
+            "Go version",
+            v.go_version.clone().unwrap_or_default(),
+        ));
+        text.push_str(&field(
+            "Git commit",
+            v.git_commit.clone().unwrap_or_default(),
+        ));
         text.push_str(&field(
             "OS/Arch",
-            format!("{}/{}", v.os.clone().unwrap_or_default(), v.arch.clone().unwrap_or_default()),
+            format!(
+                "{}/{}",
+                v.os.clone().unwrap_or_default(),
+                v.arch.clone().unwrap_or_default()
+            ),
         ));
         for component in v.components.clone().unwrap_or_default() {
             if component.name == "Engine" {
@@ -79,7 +98,11 @@ fn bytes_size(bytes: i64) -> String {
         size /= 1024.0;
         unit += 1;
     }
-    let magnitude = if size == 0.0 { 0 } else { size.log10().floor() as i32 };
+    let magnitude = if size == 0.0 {
+        0
+    } else {
+        size.log10().floor() as i32
+    };
     let decimals = (3 - magnitude).max(0) as usize;
     let text = format!("{size:.decimals$}");
     let text = if text.contains('.') {
@@ -124,13 +147,22 @@ pub async fn info(client: &VersionedClient, out: &mut Output) -> Result<u8, Fail
             format!(" OSType: {}", s("OSType")),
             format!(" Architecture: {}", s("Architecture")),
             format!(" CPUs: {}", s("NCPU")),
-            format!(" Total Memory: {}", bytes_size(i["MemTotal"].as_i64().unwrap_or_default())),
+            format!(
+                " Total Memory: {}",
+                bytes_size(i["MemTotal"].as_i64().unwrap_or_default())
+            ),
             format!(" Name: {}", s("Name")),
             format!(" ID: {}", s("ID")),
             format!(" Docker Root Dir: {}", s("DockerRootDir")),
             format!(" Debug Mode: {}", i["Debug"].as_bool().unwrap_or_default()),
-            format!(" Experimental: {}", i["ExperimentalBuild"].as_bool().unwrap_or_default()),
-            format!(" Live Restore Enabled: {}", i["LiveRestoreEnabled"].as_bool().unwrap_or_default()),
+            format!(
+                " Experimental: {}",
+                i["ExperimentalBuild"].as_bool().unwrap_or_default()
+            ),
+            format!(
+                " Live Restore Enabled: {}",
+                i["LiveRestoreEnabled"].as_bool().unwrap_or_default()
+            ),
         ]);
         lines.push(String::new());
         lines.join("\n")
@@ -165,13 +197,20 @@ fn timestamp(text: &str) -> Result<String, Failure> {
 
 /// `docker events`: `TIME TYPE ACTION ID (key=value, ...)`, the attributes
 /// sorted by key.
-pub async fn events(client: &VersionedClient, args: EventsArgs, out: &mut Output) -> Result<u8, Failure> {
+pub async fn events(
+    client: &VersionedClient,
+    args: EventsArgs,
+    out: &mut Output,
+) -> Result<u8, Failure> {
     let mut filters = std::collections::BTreeMap::<String, Vec<String>>::new();
     for f in &args.filter {
         let (k, v) = f.split_once('=').ok_or_else(|| {
             Failure::Usage(format!("bad format of filter `{f}` (expected name=value)"))
         })?;
-        filters.entry(k.to_string()).or_default().push(v.to_string());
+        filters
+            .entry(k.to_string())
+            .or_default()
+            .push(v.to_string());
     }
     let since = args.since.as_deref().map(timestamp).transpose()?;
     let until = args.until.as_deref().map(timestamp).transpose()?;
@@ -213,7 +252,8 @@ pub async fn events(client: &VersionedClient, args: EventsArgs, out: &mut Output
                 e.action.unwrap_or_default(),
             );
             if !attributes.is_empty() {
-                let shown: Vec<String> = attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let shown: Vec<String> =
+                    attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 line.push_str(&format!(" ({})", shown.join(", ")));
             }
             line.push('\n');
