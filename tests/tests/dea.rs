@@ -442,8 +442,19 @@ struct Ids {
     volume: String,
 }
 
+/// The swarm's GET operations that answer on a swarm manager.
+const SWARM_LISTS: [&str; 6] = [
+    "/swarm",
+    "/nodes",
+    "/services",
+    "/tasks",
+    "/secrets",
+    "/configs",
+];
+
 /// GET operations whose answer on a single engine without plugins or a
-/// registry is the daemon's error.
+/// registry is the daemon's error (on a swarm manager the swarm's lists
+/// answer).
 fn daemon_refuses(path: &str) -> bool {
     ["/swarm", "/nodes", "/services", "/tasks", "/secrets", "/configs", "/plugins/", "/distribution/", "/images/search"]
         .iter()
@@ -558,6 +569,16 @@ fn dea_api_calls_every_get_operation_of_the_negotiated_version() {
             continue;
         }
         if daemon_refuses(path) {
+            // Under `cargo xtask test` engine 28 is also the swarm's manager
+            // (tests/src/swarm.rs): its swarm lists answer, as JSON.
+            if r.code == 0 && SWARM_LISTS.iter().any(|p| path.starts_with(p)) {
+                assert_eq!(r.stderr, "", "{op}: {r:?}");
+                assert_eq!(r.stdout.lines().count(), 1, "{op}: {r:?}");
+                serde_json::from_str::<Value>(&r.stdout)
+                    .unwrap_or_else(|e| panic!("{op}: not JSON ({e}): {r:?}"));
+                called += 1;
+                continue;
+            }
             assert_eq!(r.code, 1, "{op}: {r:?}");
             assert!(
                 r.stderr.starts_with("Error response from daemon: "),

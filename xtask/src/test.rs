@@ -42,6 +42,8 @@ pub fn run(args: Args) -> Result<()> {
         .current_dir(&root)
         .args([
             "test",
+            // Every test binary runs, so one failure does not hide another.
+            "--no-fail-fast",
             "--workspace",
             "--exclude",
             "docker-engine-api-bench",

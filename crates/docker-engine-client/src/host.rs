@@ -156,8 +156,8 @@ pub(crate) fn redact_userinfo(url: &str) -> Cow<'_, str> {
     }
 }
 
-/// `host`, `host:port`, `[v6]`, `[v6]:port`.
-fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
+/// `host`, `host:port`, `[v6]`, `[v6]:port` (of `tcp://` and `ssh://` hosts).
+pub(crate) fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
     if let Some(rest) = authority.strip_prefix('[') {
         let (host, after) = rest.split_once(']')?;
         let port = match after.strip_prefix(':') {

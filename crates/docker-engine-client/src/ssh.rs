@@ -60,7 +60,9 @@ impl SshTarget {
         if user.as_deref().is_some_and(|u| !is_plain(u)) {
             return Err("the user name may contain only letters, digits, `.`, `_` and `-`");
         }
-        let (host, port) = split_host_port(host_port).ok_or("bad host or port")?;
+        let (host, port) = crate::host::split_host_port(host_port)
+            .filter(|(host, _)| !host.is_empty())
+            .ok_or("bad host or port")?;
         if host.starts_with('-') || !host.chars().all(|c| is_plain_char(c) || c == ':') {
             return Err("bad host name");
         }
@@ -175,27 +177,6 @@ fn is_plain_char(c: char) -> bool {
 
 fn is_plain(s: &str) -> bool {
     s.chars().all(is_plain_char)
-}
-
-/// `host`, `host:port`, `[v6]`, `[v6]:port`.
-fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
-    if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest.split_once(']')?;
-        let port = match after.strip_prefix(':') {
-            Some(p) => Some(p.parse().ok()?),
-            None if after.is_empty() => None,
-            None => return None,
-        };
-        return Some((host.to_string(), port)).filter(|(h, _)| !h.is_empty());
-    }
-    match authority.split_once(':') {
-        Some((host, port)) if !host.is_empty() => {
-            Some((host.to_string(), Some(port.parse().ok()?)))
-        }
-        Some(_) => None,
-        None if !authority.is_empty() => Some((authority.to_string(), None)),
-        None => None,
-    }
 }
 
 #[cfg(test)]
