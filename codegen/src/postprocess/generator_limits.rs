@@ -116,11 +116,24 @@ fn upgrade_beside_send(file: &mut File, input: &Input) -> Result<Vec<String>, St
             .stmts
             .insert(0, parse_quote! { let (client, request) = self.request()?; });
         let expect = expect_tokens(Some(protocol));
-        let doc = format!(
+        let mut doc = format!(
             " Sends the request asking the daemon to switch the connection to `{protocol}` \
              (`Connection: Upgrade`, answered `101`): the connection then carries input \
              one way and output the other."
         );
+        // `send()` alone reads the output but can write no input: point to
+        // the facade's hijack, which frames the output and writes stdin.
+        if let Some(facade) = match builder.as_str() {
+            "ContainerAttach" => Some("Docker::attach"),
+            "ExecStart" => Some("Docker::exec_start"),
+            _ => None,
+        } {
+            doc.push_str(&format!(
+                " To write to stdin, use `{facade}` of the `docker-engine-client` crate, \
+                 which calls this and gives the output as frames and stdin as a writer \
+                 that can half-close."
+            ));
+        }
         let request_fn: syn::ImplItem = parse_quote! {
             /// The request `send` and `upgrade` share.
             fn request(

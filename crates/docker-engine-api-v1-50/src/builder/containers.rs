@@ -2445,7 +2445,7 @@ impl<'a> ContainerAttach<'a> {
             ),
         )
     }
-    /// Sends the request asking the daemon to switch the connection to `tcp` (`Connection: Upgrade`, answered `101`): the connection then carries input one way and output the other.
+    /// Sends the request asking the daemon to switch the connection to `tcp` (`Connection: Upgrade`, answered `101`): the connection then carries input one way and output the other. To write to stdin, use `Docker::attach` of the `docker-engine-client` crate, which calls this and gives the output as frames and stdin as a writer that can half-close.
     pub async fn upgrade(
         self,
     ) -> Result<ResponseValue<::reqwest::Upgraded>, Error<types::ErrorResponse>> {
