@@ -23,7 +23,7 @@ pub struct Args {
     /// Fewer rounds, smaller logs and image: a smoke run of a few minutes.
     #[arg(long)]
     quick: bool,
-    /// Only this scenario (repeatable): latency, logs, events, image, build.
+    /// Only this scenario (repeatable): latency, layers, logs, events, image, build.
     #[arg(long, value_name = "SCENARIO")]
     only: Vec<String>,
     /// Size of the logs read back, MiB (half stdout, half stderr).

@@ -381,6 +381,7 @@ impl Docker {
     /// The version to speak with `types`' crate (for [`Docker::latest`]):
     /// the negotiated daemon maximum (or the pinned version), capped at
     /// `types`.
+    #[cfg(feature = "latest")]
     pub(crate) async fn speaks_with(&self, types: ApiVersion) -> Result<ApiVersion, Error> {
         let negotiated = self.negotiate().await?;
         let max = negotiated.daemon_max.unwrap_or(negotiated.version);

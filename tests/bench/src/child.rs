@@ -22,7 +22,12 @@ use crate::measure::{self, Exited};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Flavor {
     CurrentThread,
+    /// The measured part runs in `block_on`, as in a `#[tokio::main]`
+    /// function: on the runtime's own thread, not a worker.
     MultiThread,
+    /// The measured part runs in a task spawned on the multi-thread runtime:
+    /// on a worker, beside the connection's task.
+    MultiThreadSpawned,
 }
 
 impl Flavor {
@@ -30,6 +35,7 @@ impl Flavor {
         match self {
             Flavor::CurrentThread => "current-thread",
             Flavor::MultiThread => "multi-thread",
+            Flavor::MultiThreadSpawned => "multi-thread, read in a spawned task",
         }
     }
 }
@@ -179,11 +185,17 @@ pub fn main(spec_json: &str) -> Result<()> {
         Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?,
-        Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?,
+        Flavor::MultiThread | Flavor::MultiThreadSpawned => {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?
+        }
     };
-    let mut report = runtime.block_on(run_task(spec))?;
+    let mut report = if spec.flavor == Flavor::MultiThreadSpawned {
+        runtime.block_on(async { tokio::spawn(run_task(spec)).await? })?
+    } else {
+        runtime.block_on(run_task(spec))?
+    };
     report.peak_rss_kib = measure::peak_rss_kib()?;
     println!("report {}", serde_json::to_string(&report)?);
     Ok(())

@@ -9,6 +9,10 @@
 //!   (`connect_with_unix` + `negotiate_version`), decoding into its models.
 //! - `Raw`: hyper 1 over a `UnixStream` (see `raw.rs`), decoding only the
 //!   fields it checks, into minimal typed structs (serde skips the rest).
+//! - `Typed` (the fair floor, latency scenario only): the same raw hyper
+//!   connection, decoding into the same generated v1.51 types as ours, so
+//!   that `ours / fair floor` is only what the facade, progenitor's client
+//!   and reqwest add on top of HTTP and serde.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -33,16 +37,32 @@ pub enum ClientKind {
     Ours,
     Bollard,
     Raw,
+    Typed,
 }
 
 impl ClientKind {
     pub const ALL: [ClientKind; 3] = [ClientKind::Ours, ClientKind::Bollard, ClientKind::Raw];
+
+    /// With the fair floor: the latency scenario's four clients.
+    pub const WITH_FAIR_FLOOR: [ClientKind; 4] = [
+        ClientKind::Ours,
+        ClientKind::Bollard,
+        ClientKind::Typed,
+        ClientKind::Raw,
+    ];
 
     /// The order of round `round`: A B C, B C A, C A B, ... so that no client
     /// is always the first after a pause or always right after another one.
     pub fn order(round: usize) -> [ClientKind; 3] {
         let mut all = Self::ALL;
         all.rotate_left(round % 3);
+        all
+    }
+
+    /// [`ClientKind::order`] of the four clients with the fair floor.
+    pub fn order_with_fair_floor(round: usize) -> [ClientKind; 4] {
+        let mut all = Self::WITH_FAIR_FLOOR;
+        all.rotate_left(round % 4);
         all
     }
 }
@@ -53,6 +73,7 @@ impl fmt::Display for ClientKind {
             ClientKind::Ours => "ours",
             ClientKind::Bollard => "bollard",
             ClientKind::Raw => "raw hyper",
+            ClientKind::Typed => "raw hyper, typed",
         })
     }
 }
@@ -66,6 +87,8 @@ pub enum Client {
     Raw {
         socket: Arc<Path>,
         conn: SendRequest<Empty<Bytes>>,
+        /// Decodes answers into the generated types (the fair floor).
+        typed: bool,
     },
 }
 
@@ -105,9 +128,10 @@ impl Client {
                 // users negotiate down (one GET /version).
                 Client::Bollard(docker.negotiate_version().await?)
             }
-            ClientKind::Raw => Client::Raw {
+            ClientKind::Raw | ClientKind::Typed => Client::Raw {
                 socket: Arc::from(socket),
                 conn: raw::connect(socket).await?,
+                typed: kind == ClientKind::Typed,
             },
         })
     }
@@ -117,9 +141,10 @@ impl Client {
         Ok(match self {
             Client::Ours(c) => Client::Ours(c.clone()),
             Client::Bollard(d) => Client::Bollard(d.clone()),
-            Client::Raw { socket, .. } => Client::Raw {
+            Client::Raw { socket, typed, .. } => Client::Raw {
                 socket: socket.clone(),
                 conn: raw::connect(socket).await?,
+                typed: *typed,
             },
         })
     }
@@ -154,6 +179,13 @@ impl Client {
                     .api_version
             }
             Client::Bollard(d) => d.version().await?.api_version,
+            Client::Raw {
+                conn, typed: true, ..
+            } => {
+                let path = format!("{}/version", raw::PREFIX);
+                let body = raw::get_body(conn, &path).await?;
+                serde_json::from_slice::<v1_51::types::SystemVersion>(&body)?.api_version
+            }
             Client::Raw { conn, .. } => {
                 #[derive(Deserialize)]
                 struct Version {
@@ -188,6 +220,14 @@ impl Client {
                 let list = d.list_containers(Some(options)).await?;
                 list.iter().filter(|s| has(s.labels.as_ref())).count()
             }
+            Client::Raw {
+                conn, typed: true, ..
+            } => {
+                let path = format!("{}/containers/json?all=1", raw::PREFIX);
+                let body = raw::get_body(conn, &path).await?;
+                let list: Vec<v1_51::types::ContainerSummary> = serde_json::from_slice(&body)?;
+                list.iter().filter(|s| has(s.labels.as_ref())).count()
+            }
             Client::Raw { conn, .. } => {
                 #[derive(Deserialize)]
                 struct Summary {
@@ -217,6 +257,13 @@ impl Client {
                     .id
             }
             Client::Bollard(d) => d.inspect_container(id, None).await?.id,
+            Client::Raw {
+                conn, typed: true, ..
+            } => {
+                let path = format!("{}/containers/{id}/json", raw::PREFIX);
+                let body = raw::get_body(conn, &path).await?;
+                serde_json::from_slice::<v1_51::types::ContainerInspectResponse>(&body)?.id
+            }
             Client::Raw { conn, .. } => {
                 #[derive(Deserialize)]
                 struct Inspect {

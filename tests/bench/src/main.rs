@@ -9,7 +9,7 @@
 //! timings are noisy while other builds run, so clients alternate (A B C,
 //! B C A, …) over several rounds and the tables give medians and min–max.
 //!
-//! Scenarios, a module each: `latency`, `logs`, `events`, `image`,
+//! Scenarios, a module each: `latency`, `layers`, `logs`, `events`, `image`,
 //! `build_cost`. Each measurement of a client runs in a child process
 //! (`child.rs`); the clients are the three variants of `client::Client`.
 //! Every measured operation is checked (byte counts, event counts, ids), and
@@ -22,6 +22,7 @@ mod events;
 mod fixtures;
 mod image;
 mod latency;
+mod layers;
 mod logs;
 mod measure;
 mod raw;
@@ -82,6 +83,7 @@ struct RunArgs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Scenario {
     Latency,
+    Layers,
     Logs,
     Events,
     Image,
@@ -153,6 +155,9 @@ fn run(args: RunArgs) -> Result<()> {
     let outcome = (|| -> Result<()> {
         if wanted(Scenario::Latency) {
             tables.extend(latency::run(&ctx)?);
+        }
+        if wanted(Scenario::Layers) {
+            tables.extend(layers::run(&ctx)?);
         }
         if wanted(Scenario::Logs) {
             tables.extend(logs::run(&ctx)?);

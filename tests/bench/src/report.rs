@@ -62,10 +62,6 @@ impl Comparison {
 
     /// `values`: ours, bollard, raw hyper.
     pub fn row(&mut self, label: &str, values: [Option<Summary>; 3]) {
-        let ratio = |a: Option<Summary>, b: Option<Summary>| match (a, b) {
-            (Some(a), Some(b)) if b.median != 0.0 => format!("{:.2}", a.median / b.median),
-            _ => "–".into(),
-        };
         let [ours, bollard, raw] = values;
         self.table.rows.push(vec![
             label.into(),
@@ -78,8 +74,58 @@ impl Comparison {
         ]);
     }
 
+    /// With the fair floor (raw hyper decoding the generated types) as the
+    /// reference and the minimal-decode floor as a second one.
+    pub fn with_fair_floor(title: &str, note: &str) -> Self {
+        Comparison {
+            table: Table {
+                title: title.into(),
+                note: note.into(),
+                header: [
+                    "",
+                    "ours",
+                    "bollard",
+                    "fair floor (raw hyper, generated types)",
+                    "raw hyper (minimal decode)",
+                    "ours/fair floor",
+                    "bollard/fair floor",
+                    "ours/minimal",
+                    "ours/bollard",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows: Vec::new(),
+            },
+        }
+    }
+
+    /// `values`: ours, bollard, fair floor, raw hyper (a table made by
+    /// [`Comparison::with_fair_floor`]).
+    pub fn row_with_fair_floor(&mut self, label: &str, values: [Option<Summary>; 4]) {
+        let [ours, bollard, fair, raw] = values;
+        self.table.rows.push(vec![
+            label.into(),
+            cell(ours),
+            cell(bollard),
+            cell(fair),
+            cell(raw),
+            ratio(ours, fair),
+            ratio(bollard, fair),
+            ratio(ours, raw),
+            ratio(ours, bollard),
+        ]);
+    }
+
     pub fn into_table(self) -> Table {
         self.table
+    }
+}
+
+/// The ratio of two medians, two decimals.
+fn ratio(a: Option<Summary>, b: Option<Summary>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b.median != 0.0 => format!("{:.2}", a.median / b.median),
+        _ => "–".into(),
     }
 }
 
