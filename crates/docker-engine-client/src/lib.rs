@@ -63,6 +63,7 @@ mod docker;
 mod error;
 mod error_body;
 mod filters;
+mod hand_off;
 mod hijack;
 mod host;
 mod idle;
