@@ -304,6 +304,95 @@ async fn logs_demultiplex_interleaved_stdout_and_stderr() {
     }
 }
 
+/// Every line of each stream, in order: `1\n2\n…n\n`.
+fn numbered(n: usize) -> String {
+    (1..=n).map(|i| format!("{i}\n")).collect()
+}
+
+/// The test body runs in `block_on` of a multi-thread runtime, as a
+/// `#[tokio::main]` function does: streams are read through a task of their
+/// own there (`hand_off.rs`), which must lose, reorder and delay nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_read_from_a_multi_thread_main_are_complete_in_order_and_not_delayed() {
+    for engine in engines() {
+        let api = engine.docker().latest().await.unwrap();
+        const LINES: usize = 60_000;
+        let script = format!("seq 1 {LINES} & seq 1 {LINES} >&2; wait");
+        let id = create(&api, &["sh", "-c", &script], |_| {}).await;
+        api.container_start().id(&id).send().await.unwrap();
+        api.container_wait().id(&id).send().await.unwrap();
+        let mut logs = api
+            .container_logs()
+            .id(&id)
+            .stdout(true)
+            .stderr(true)
+            .send()
+            .await
+            .unwrap()
+            .output();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        while let Some(item) = logs.next().await {
+            match item.unwrap() {
+                LogOutput::StdOut(b) => out.extend_from_slice(&b),
+                LogOutput::StdErr(b) => err.extend_from_slice(&b),
+                other => panic!("engine {}: {other:?}", engine.name),
+            }
+        }
+        let want = numbered(LINES);
+        assert!(
+            out == want.as_bytes(),
+            "engine {}: stdout differs",
+            engine.name
+        );
+        assert!(
+            err == want.as_bytes(),
+            "engine {}: stderr differs",
+            engine.name
+        );
+
+        // A followed stream passes on what is there without waiting for more.
+        let slow = create(&api, &["sh", "-c", "seq 1 3; sleep 3; seq 4 6"], |_| {}).await;
+        api.container_start().id(&slow).send().await.unwrap();
+        let started = std::time::Instant::now();
+        let mut follow = api
+            .container_logs()
+            .id(&slow)
+            .stdout(true)
+            .follow(true)
+            .send()
+            .await
+            .unwrap()
+            .output();
+        let mut seen = Vec::new();
+        while seen.len() < numbered(3).len() {
+            match follow.next().await {
+                Some(Ok(LogOutput::StdOut(b))) => seen.extend_from_slice(&b),
+                other => panic!("engine {}: {other:?}", engine.name),
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_millis(2500),
+            "engine {}: the first lines took {:?}",
+            engine.name,
+            started.elapsed()
+        );
+        while let Some(item) = follow.next().await {
+            match item.unwrap() {
+                LogOutput::StdOut(b) => seen.extend_from_slice(&b),
+                other => panic!("engine {}: {other:?}", engine.name),
+            }
+        }
+        assert_eq!(
+            String::from_utf8_lossy(&seen),
+            numbered(6),
+            "engine {}",
+            engine.name
+        );
+        remove(&api, &id).await;
+        remove(&api, &slow).await;
+    }
+}
+
 #[tokio::test]
 async fn exec_with_stdin_sees_end_of_file_after_half_close() {
     for engine in engines() {

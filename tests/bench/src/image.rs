@@ -40,6 +40,8 @@ pub fn run(ctx: &Ctx) -> Result<Vec<Table>> {
     let metrics = || vec![Vec::new(); 3];
     let (mut ex_mbs, mut ex_cpu, mut ex_rss) = (metrics(), metrics(), metrics());
     let (mut ld_mbs, mut ld_cpu, mut ld_rss) = (metrics(), metrics(), metrics());
+    // Export again on a multi-thread runtime, read in `block_on`.
+    let (mut mt_mbs, mut mt_cpu) = (metrics(), metrics());
     // Ours again, uploading in 64 KiB chunks like the others (diagnostic).
     let (mut diag_mbs, mut diag_cpu) = (Vec::new(), Vec::new());
     let gib = |n: u64| n as f64 / (1u64 << 30) as f64;
@@ -61,6 +63,16 @@ pub fn run(ctx: &Ctx) -> Result<Vec<Table>> {
             ex_mbs[k].push(measure::mb_per_s(r.count, r.wall_s));
             ex_cpu[k].push(r.cpu_s / gib(r.count));
             ex_rss[k].push(out.max_rss_kib as f64 / 1024.0);
+            let out = child::run(&Spec {
+                flavor: Flavor::MultiThread,
+                ..spec(Task::Export {
+                    image: IMAGE.into(),
+                    bytes,
+                })
+            })?;
+            let r = &out.report;
+            mt_mbs[k].push(measure::mb_per_s(r.count, r.wall_s));
+            mt_cpu[k].push(r.cpu_s / gib(r.count));
 
             fixtures::delete_image(ctx, IMAGE)?;
             let out = child::run(&spec(Task::Load {
@@ -102,11 +114,20 @@ pub fn run(ctx: &Ctx) -> Result<Vec<Table>> {
         ),
         "Export streams into a counting sink and must get the exact size; load streams the tar from a file \
          (ours with `body_from_reader`, the others with a 64 KiB `ReaderStream`) after the image was deleted, \
-         and must read `Loaded image`. Current-thread runtime.",
+         and must read `Loaded image`. Current-thread runtime, but for the export rows that say \
+         multi-thread (read in `block_on`, as in a `#[tokio::main]` function).",
     );
     table.row("export, MB/s (higher is better)", summaries(&ex_mbs));
     table.row("export, client CPU s per GiB", summaries(&ex_cpu));
     table.row("export, peak RSS MiB", summaries(&ex_rss));
+    table.row(
+        "export, multi-thread runtime, MB/s (higher is better)",
+        summaries(&mt_mbs),
+    );
+    table.row(
+        "export, multi-thread runtime, client CPU s per GiB",
+        summaries(&mt_cpu),
+    );
     table.row("load, MB/s (higher is better)", summaries(&ld_mbs));
     table.row("load, client CPU s per GiB", summaries(&ld_cpu));
     table.row("load, peak RSS MiB", summaries(&ld_rss));
