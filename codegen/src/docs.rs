@@ -41,6 +41,10 @@ fn normalize_attrs(attrs: Vec<syn::Attribute>) -> Vec<syn::Attribute> {
             out.push(attr);
         }
     }
+    // A doc of blank lines only (a spec `description: ""`) is none at all.
+    if out.iter().filter_map(doc_text).all(|t| t.trim().is_empty()) {
+        out.retain(|a| doc_text(a).is_none());
+    }
     out
 }
 
@@ -77,7 +81,7 @@ pub fn doc_lines(text: &str) -> Vec<String> {
         .iter()
         .rposition(|l| !l.is_empty())
         .map_or(start, |i| i + 1);
-    lines[start..end]
+    let lines: Vec<String> = lines[start..end]
         .iter()
         .map(|l| {
             if l.is_empty() || l.starts_with(' ') {
@@ -85,6 +89,44 @@ pub fn doc_lines(text: &str) -> Vec<String> {
             } else {
                 format!(" {l}")
             }
+        })
+        .collect();
+    indent_list_continuations(lines)
+}
+
+/// A line that continues a list item goes under the item's text (Markdown
+/// reads it the same; clippy's `doc_lazy_continuation` and
+/// `doc_overindented_list_items` want it so): lazy and over-indented lines
+/// (Docker's specs have both) move to the item's column. Four spaces more
+/// would be a code block, and stay; so do fenced blocks.
+fn indent_list_continuations(lines: Vec<String>) -> Vec<String> {
+    let mut fenced = false;
+    // Inside a list item: the column its text starts at.
+    let mut item: Option<usize> = None;
+    lines
+        .into_iter()
+        .map(|line| {
+            let trimmed = line.trim_start();
+            let lead = line.len() - trimmed.len();
+            if trimmed.starts_with("```") {
+                fenced = !fenced;
+                item = None;
+                return line;
+            }
+            if fenced {
+                return line;
+            }
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                item = None;
+            } else if let Some(width) = list_marker_width(trimmed) {
+                item = Some(lead + width);
+            } else if let Some(column) = item
+                && lead != column
+                && lead < column + 4
+            {
+                return format!("{}{trimmed}", " ".repeat(column));
+            }
+            line
         })
         .collect()
 }
@@ -117,6 +159,18 @@ pub fn escape_markdown(text: &str) -> String {
         }
     }
     out
+}
+
+/// The width of the list marker a line starts with (`- `, `* `, `+ `,
+/// `1. `, `1) `), or `None` for a line that starts no list item.
+fn list_marker_width(line: &str) -> Option<usize> {
+    if ["- ", "* ", "+ "].iter().any(|m| line.starts_with(m)) {
+        return Some(2);
+    }
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = &line[digits..];
+    (digits > 0 && digits < 10 && (rest.starts_with(". ") || rest.starts_with(") ")))
+        .then_some(digits + 2)
 }
 
 /// One line of prose: code spans kept as written, links (`[text](url)`,
@@ -261,5 +315,33 @@ mod tests {
             "```text\n{\"a\": [1]}\n```"
         );
         assert_eq!(escape_markdown("```json\n[1]\n```"), "```json\n[1]\n```");
+    }
+
+    #[test]
+    fn lines_that_continue_a_list_item_are_indented_under_it() {
+        assert_eq!(
+            doc_lines("- `filters`: a JSON value to\nprocess on the list.\n\nNext."),
+            [
+                " - `filters`: a JSON value to",
+                "   process on the list.",
+                "",
+                " Next."
+            ]
+        );
+        // Docker's over-indented continuation moves to the item's column.
+        assert_eq!(
+            doc_lines("- `dangling=<boolean>` prune only\n   unused images"),
+            [" - `dangling=<boolean>` prune only", "   unused images"]
+        );
+        assert_eq!(
+            doc_lines("10. ten\nmore\n  - nested\n  tail"),
+            [" 10. ten", "     more", "  - nested", "    tail"]
+        );
+        // Code blocks and paragraphs after a blank line are left alone.
+        assert_eq!(
+            doc_lines("- a\n```\nb\n```\nc"),
+            [" - a", " ```text", " b", " ```", " c"]
+        );
+        assert_eq!(doc_lines("- a\n\nb"), [" - a", "", " b"]);
     }
 }

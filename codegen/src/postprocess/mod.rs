@@ -31,6 +31,7 @@ pub const RULES: &[CodeRule] = &[
     policy::ONE_EXCHANGE,
     policy::ERRORS_PRINT_LIKE_DOCKER,
     generator_limits::UPGRADE_BESIDE_SEND,
+    generator_limits::CLIPPY_CLEAN,
 ];
 
 /// Applies every rule, in order; returns what each changed, by rule name.

@@ -17,7 +17,7 @@
 //! this version does not list in an `Other(String)` variant; no type
 //! refuses a value the daemon sends.
 #![cfg_attr(rustfmt, rustfmt::skip)]
-#![allow(clippy::all, clippy::pedantic, unused_imports, unused_qualifications)]
+#![allow(unused_imports)]
 /// The Engine API version this crate speaks (the `/vX.Y` path prefix).
 pub const API_VERSION: &str = "1.49";
 pub mod builder;

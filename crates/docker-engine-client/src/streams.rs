@@ -536,9 +536,9 @@ pub trait ByteStreamExt: Sized {
     fn into_async_read(self) -> impl tokio::io::AsyncRead + Send + Sync + Unpin;
 }
 
-/// Every adapter reads the body through [`hand_off`](crate::hand_off::hand_off):
-/// on a multi-thread runtime's own thread (a `#[tokio::main]` function) a
-/// task reads it and passes the chunks on in batches.
+// Every adapter reads the body through `hand_off`: on a multi-thread
+// runtime's own thread (a `#[tokio::main]` function) a task reads it and
+// passes the chunks on in batches (`hand_off.rs`).
 impl ByteStreamExt for progenitor_client::ByteStream {
     fn output(self, framing: Framing) -> LogStream<Body> {
         LogStream::new(crate::hand_off::hand_off(self.into_inner()), framing)

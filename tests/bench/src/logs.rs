@@ -101,11 +101,16 @@ pub fn run(ctx: &Ctx) -> Result<Vec<Table>> {
         } else {
             ""
         };
+        let runtime = match flavor {
+            Flavor::MultiThreadSpawned => {
+                "multi-thread runtime, read in a spawned task".to_string()
+            }
+            other => format!("{} runtime", other.label()),
+        };
         let mut table = Comparison::new(
             &format!(
-                "`logs` of {} MiB (stdout + stderr, 1 KiB lines), {} runtime{headline}",
+                "`logs` of {} MiB (stdout + stderr, 1 KiB lines), {runtime}{headline}",
                 ctx.settings.logs_mib,
-                flavor.label()
             ),
             "",
         );

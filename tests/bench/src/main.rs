@@ -198,10 +198,12 @@ fn document(settings: &Settings, engine: &str, tables: &[Table], seconds: f64) -
          Clients: ours = the facade's typed client of the negotiated version (v1.51); bollard 0.21 \
          (`connect_with_unix` + `negotiate_version`, typed models); raw hyper = hyper 1 `http1::handshake` \
          over a `UnixStream`, one kept-alive connection per worker, reading the body and decoding only \
-         minimal typed structs (the fields it checks; serde skips the rest). Every measurement is a child \
-         process; clients alternate over rounds; cells are `median (min–max)` over rounds, ratios are of \
-         the medians (for MB/s and events/s, below 1 means slower). Runtime: tokio current-thread \
-         everywhere (the headline) and, for logs, multi-thread too. Client CPU is user+sys of the client \
+         minimal typed structs (the fields it checks; serde skips the rest); the fair floor (latency \
+         tables) is the same raw hyper decoding the same generated v1.51 types as ours. Every measurement \
+         is a child process; clients alternate over rounds; cells are `median (min–max)` over rounds, \
+         ratios are of the medians (for MB/s and events/s, below 1 means slower). Runtime: tokio \
+         current-thread everywhere (the headline); logs and export also on the multi-thread runtime, \
+         read in `block_on` as a `#[tokio::main]` function does, and logs read in a spawned task too. Client CPU is user+sys of the client \
          process over the measured part: on 2 cores the daemon dominates wall time, and CPU is what a \
          client costs and what other load disturbs least.\n\n",
         today(),

@@ -27,8 +27,8 @@ impl crate::Client {
     /// - `all`: Return all containers. By default, only running containers are shown.
     ///
     /// - `filters`: Filters to process on the container list, encoded as JSON (a
-    /// `map[string][]string`). For example, `{"status": ["paused"]}` will
-    /// only return paused containers.
+    ///   `map[string][]string`). For example, `{"status": ["paused"]}` will
+    ///   only return paused containers.
     ///
     /// Available filters:
     ///
@@ -49,7 +49,7 @@ impl crate::Client {
     /// - `volume`=(`<volume name>` or `<mount point destination>`)
     ///
     /// - `limit`: Return this number of most recently created containers, including
-    /// non-running ones.
+    ///   non-running ones.
     ///
     /// - `size`: Return the size of container as fields `SizeRw` and `SizeRootFs`.
     ///
@@ -71,7 +71,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `name`: Assign the specified name to the container. Must match
-    /// `/?[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+    ///   `/?[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
     ///
     /// - `body`: Container to create
     /// ```ignore
@@ -141,7 +141,7 @@ impl crate::Client {
     /// - `stderr`: Return logs from `stderr`
     /// - `stdout`: Return logs from `stdout`
     /// - `tail`: Only return this number of log lines from the end of the logs.
-    /// Specify as an integer or `all` to output all log lines.
+    ///   Specify as an integer or `all` to output all log lines.
     ///
     /// - `timestamps`: Add timestamps to every log line
     /// - `until`: Only return logs before this time, as a UNIX timestamp
@@ -231,7 +231,7 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `stream`: Stream the output. If false, the stats will be output once and then
-    /// it will disconnect.
+    ///   it will disconnect.
     ///
     /// ```ignore
     /// let response = client.container_stats()
@@ -271,8 +271,8 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `detach_keys`: Override the key sequence for detaching a container. Format is a
-    /// single character `[a-Z]` or `ctrl-<value>` where `<value>` is one
-    /// of: `a-z`, `@`, `^`, `[`, `,` or `_`.
+    ///   single character `[a-Z]` or `ctrl-<value>` where `<value>` is one
+    ///   of: `a-z`, `@`, `^`, `[`, `,` or `_`.
     ///
     /// ```ignore
     /// let response = client.container_start()
@@ -520,8 +520,8 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `detach_keys`: Override the key sequence for detaching a container.Format is a single
-    /// character `[a-Z]` or `ctrl-<value>` where `<value>` is one of: `a-z`,
-    /// `@`, `^`, `[`, `,` or `_`.
+    ///   character `[a-Z]` or `ctrl-<value>` where `<value>` is one of: `a-z`,
+    ///   `@`, `^`, `[`, `,` or `_`.
     ///
     /// - `logs`: Replay previous logs from the container.
     ///
@@ -559,8 +559,8 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `detach_keys`: Override the key sequence for detaching a container.Format is a single
-    /// character `[a-Z]` or `ctrl-<value>` where `<value>` is one of: `a-z`,
-    /// `@`, `^`, `[`, `,`, or `_`.
+    ///   character `[a-Z]` or `ctrl-<value>` where `<value>` is one of: `a-z`,
+    ///   `@`, `^`, `[`, `,`, or `_`.
     ///
     /// - `logs`: Return logs
     /// - `stream`: Return stream
@@ -650,16 +650,16 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `copy_uidgid`: If `1`, `true`, then it will copy UID/GID maps to the dest file or
-    /// dir
+    ///   dir
     ///
     /// - `no_overwrite_dir_non_dir`: If `1`, `true`, or `True` then it will be an error if unpacking the
-    /// given content would cause an existing directory to be replaced with
-    /// a non-directory and vice versa.
+    ///   given content would cause an existing directory to be replaced with
+    ///   a non-directory and vice versa.
     ///
     /// - `path`: Path to a directory in the container to extract the archive’s contents into.
     /// - `body`: The input stream must be a tar archive compressed with one of the
-    /// following algorithms: `identity` (no compression), `gzip`, `bzip2`,
-    /// or `xz`.
+    ///   following algorithms: `identity` (no compression), `gzip`, `bzip2`,
+    ///   or `xz`.
     ///
     /// ```ignore
     /// let response = client.put_container_archive()
@@ -731,7 +731,7 @@ pub struct ContainerList<'a> {
 impl<'a> ContainerList<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             all: Ok(None),
             filters: Ok(None),
             limit: Ok(None),
@@ -841,7 +841,7 @@ pub struct ContainerCreate<'a> {
 impl<'a> ContainerCreate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Ok(None),
             body: Ok(::std::default::Default::default()),
         }
@@ -867,7 +867,6 @@ impl<'a> ContainerCreate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `ContainerCreateBody` for body failed: {}", s)
             });
@@ -882,11 +881,7 @@ impl<'a> ContainerCreate<'a> {
     > {
         let Self { client, name, body } = self;
         let name = name.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| {
-                types::ContainerCreateBody::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/containers/create", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -933,7 +928,7 @@ pub struct ContainerInspect<'a> {
 impl<'a> ContainerInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             size: Ok(None),
         }
@@ -1016,7 +1011,7 @@ pub struct ContainerTop<'a> {
 impl<'a> ContainerTop<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             ps_args: Ok(None),
         }
@@ -1108,7 +1103,7 @@ pub struct ContainerLogs<'a> {
 impl<'a> ContainerLogs<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             follow: Ok(None),
             since: Ok(None),
@@ -1274,7 +1269,7 @@ pub struct ContainerChanges<'a> {
 impl<'a> ContainerChanges<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -1343,7 +1338,7 @@ pub struct ContainerExport<'a> {
 impl<'a> ContainerExport<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -1403,7 +1398,7 @@ pub struct ContainerStats<'a> {
 impl<'a> ContainerStats<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             stream: Ok(None),
         }
@@ -1481,7 +1476,7 @@ pub struct ContainerResize<'a> {
 impl<'a> ContainerResize<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             h: Err("h was not initialized".to_string()),
             w: Err("w was not initialized".to_string()),
@@ -1571,7 +1566,7 @@ pub struct ContainerStart<'a> {
 impl<'a> ContainerStart<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             detach_keys: Ok(None),
         }
@@ -1653,7 +1648,7 @@ pub struct ContainerStop<'a> {
 impl<'a> ContainerStop<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             t: Ok(None),
         }
@@ -1732,7 +1727,7 @@ pub struct ContainerRestart<'a> {
 impl<'a> ContainerRestart<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             t: Ok(None),
         }
@@ -1811,7 +1806,7 @@ pub struct ContainerKill<'a> {
 impl<'a> ContainerKill<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             signal: Ok(None),
         }
@@ -1893,7 +1888,7 @@ pub struct ContainerUpdate<'a> {
 impl<'a> ContainerUpdate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             body: Ok(::std::default::Default::default()),
         }
@@ -1918,7 +1913,6 @@ impl<'a> ContainerUpdate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `ContainerUpdateBody` for body failed: {}", s)
             });
@@ -1933,11 +1927,7 @@ impl<'a> ContainerUpdate<'a> {
     > {
         let Self { client, id, body } = self;
         let id = id.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| {
-                types::ContainerUpdateBody::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/containers/{}/update", client.baseurl, encode_path(& id.to_string()),
         );
@@ -1985,7 +1975,7 @@ pub struct ContainerRename<'a> {
 impl<'a> ContainerRename<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             name: Err("name was not initialized".to_string()),
         }
@@ -2064,7 +2054,7 @@ pub struct ContainerPause<'a> {
 impl<'a> ContainerPause<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -2129,7 +2119,7 @@ pub struct ContainerUnpause<'a> {
 impl<'a> ContainerUnpause<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -2200,7 +2190,7 @@ pub struct ContainerAttach<'a> {
 impl<'a> ContainerAttach<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             detach_keys: Ok(None),
             logs: Ok(None),
@@ -2285,6 +2275,7 @@ impl<'a> ContainerAttach<'a> {
         self
     }
     /// The request `send` and `upgrade` share.
+    #[allow(clippy::result_large_err)]
     fn request(
         self,
     ) -> Result<(&'a crate::Client, ::reqwest::Request), Error<types::ErrorResponse>> {
@@ -2375,7 +2366,7 @@ pub struct ContainerAttachWebsocket<'a> {
 impl<'a> ContainerAttachWebsocket<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             detach_keys: Ok(None),
             logs: Ok(None),
@@ -2482,7 +2473,7 @@ pub struct ContainerWait<'a> {
 impl<'a> ContainerWait<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             condition: Ok(None),
         }
@@ -2569,7 +2560,7 @@ pub struct ContainerDelete<'a> {
 impl<'a> ContainerDelete<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             force: Ok(None),
             link: Ok(None),
@@ -2674,7 +2665,7 @@ pub struct ContainerArchive<'a> {
 impl<'a> ContainerArchive<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             path: Err("path was not initialized".to_string()),
         }
@@ -2755,7 +2746,7 @@ pub struct PutContainerArchive<'a> {
 impl<'a> PutContainerArchive<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             copy_uidgid: Ok(None),
             no_overwrite_dir_non_dir: Ok(None),
@@ -2889,7 +2880,7 @@ pub struct ContainerArchiveInfo<'a> {
 impl<'a> ContainerArchiveInfo<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             path: Err("path was not initialized".to_string()),
         }
@@ -2967,10 +2958,7 @@ pub struct ContainerPrune<'a> {
 }
 impl<'a> ContainerPrune<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            filters: Ok(None),
-        }
+        Self { client, filters: Ok(None) }
     }
     pub fn filters<V>(mut self, value: V) -> Self
     where

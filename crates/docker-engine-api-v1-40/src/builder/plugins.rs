@@ -19,7 +19,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `filters`: A JSON encoded value of the filters (a `map[string][]string`) to
-    /// process on the plugin list.
+    ///   process on the plugin list.
     ///
     /// Available filters:
     ///
@@ -41,7 +41,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `remote`: The name of the plugin. The `:latest` tag is optional, and is the
-    /// default if omitted.
+    ///   default if omitted.
     ///
     /// ```ignore
     /// let response = client.get_plugin_privileges()
@@ -70,7 +70,7 @@ impl crate::Client {
     /// The `:latest` tag is optional, and is used as the default if omitted.
     ///
     /// - `x_registry_auth`: A base64url-encoded auth configuration to use when pulling a plugin
-    /// from a registry.
+    ///   from a registry.
     ///
     /// Refer to the [authentication section](#section/Authentication) for
     /// details.
@@ -94,7 +94,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `name`: The name of the plugin. The `:latest` tag is optional, and is the
-    /// default if omitted.
+    ///   default if omitted.
     ///
     /// ```ignore
     /// let response = client.plugin_inspect()
@@ -111,10 +111,10 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `name`: The name of the plugin. The `:latest` tag is optional, and is the
-    /// default if omitted.
+    ///   default if omitted.
     ///
     /// - `force`: Disable the plugin before removing. This may result in issues if the
-    /// plugin is in use by a container.
+    ///   plugin is in use by a container.
     ///
     /// ```ignore
     /// let response = client.plugin_delete()
@@ -132,7 +132,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `name`: The name of the plugin. The `:latest` tag is optional, and is the
-    /// default if omitted.
+    ///   default if omitted.
     ///
     /// - `timeout`: Set the HTTP client timeout (in seconds)
     /// ```ignore
@@ -151,7 +151,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `name`: The name of the plugin. The `:latest` tag is optional, and is the
-    /// default if omitted.
+    ///   default if omitted.
     ///
     /// - `force`: Force disable a plugin even if still in use.
     ///
@@ -171,14 +171,14 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `name`: The name of the plugin. The `:latest` tag is optional, and is the
-    /// default if omitted.
+    ///   default if omitted.
     ///
     /// - `remote`: Remote reference to upgrade to.
     ///
     /// The `:latest` tag is optional, and is used as the default if omitted.
     ///
     /// - `x_registry_auth`: A base64url-encoded auth configuration to use when pulling a plugin
-    /// from a registry.
+    ///   from a registry.
     ///
     /// Refer to the [authentication section](#section/Authentication) for
     /// details.
@@ -202,7 +202,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `name`: The name of the plugin. The `:latest` tag is optional, and is the
-    /// default if omitted.
+    ///   default if omitted.
     ///
     /// - `body`: Path to tar containing plugin rootfs and manifest
     /// ```ignore
@@ -224,7 +224,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `name`: The name of the plugin. The `:latest` tag is optional, and is the
-    /// default if omitted.
+    ///   default if omitted.
     ///
     /// ```ignore
     /// let response = client.plugin_push()
@@ -241,7 +241,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `name`: The name of the plugin. The `:latest` tag is optional, and is the
-    /// default if omitted.
+    ///   default if omitted.
     ///
     /// - `body`
     /// ```ignore
@@ -265,10 +265,7 @@ pub struct PluginList<'a> {
 }
 impl<'a> PluginList<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            filters: Ok(None),
-        }
+        Self { client, filters: Ok(None) }
     }
     pub fn filters<V>(mut self, value: V) -> Self
     where
@@ -336,7 +333,7 @@ pub struct GetPluginPrivileges<'a> {
 impl<'a> GetPluginPrivileges<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             remote: Err("remote was not initialized".to_string()),
         }
     }
@@ -408,7 +405,7 @@ pub struct PluginPull<'a> {
 impl<'a> PluginPull<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Ok(None),
             remote: Err("remote was not initialized".to_string()),
             x_registry_auth: Ok(None),
@@ -519,7 +516,7 @@ pub struct PluginInspect<'a> {
 impl<'a> PluginInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
         }
     }
@@ -586,7 +583,7 @@ pub struct PluginDelete<'a> {
 impl<'a> PluginDelete<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
             force: Ok(None),
         }
@@ -666,7 +663,7 @@ pub struct PluginEnable<'a> {
 impl<'a> PluginEnable<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
             timeout: Ok(None),
         }
@@ -745,7 +742,7 @@ pub struct PluginDisable<'a> {
 impl<'a> PluginDisable<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
             force: Ok(None),
         }
@@ -826,7 +823,7 @@ pub struct PluginUpgrade<'a> {
 impl<'a> PluginUpgrade<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
             remote: Err("remote was not initialized".to_string()),
             x_registry_auth: Ok(None),
@@ -938,7 +935,7 @@ pub struct PluginCreate<'a> {
 impl<'a> PluginCreate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
             body: Ok(::reqwest::Body::from(::std::vec::Vec::<u8>::new())),
         }
@@ -1018,7 +1015,7 @@ pub struct PluginPush<'a> {
 impl<'a> PluginPush<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
         }
     }
@@ -1078,7 +1075,7 @@ pub struct PluginSet<'a> {
 impl<'a> PluginSet<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
             body: Err("body was not initialized".to_string()),
         }

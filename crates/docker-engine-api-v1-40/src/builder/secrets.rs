@@ -17,7 +17,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `filters`: A JSON encoded value of the filters (a `map[string][]string`) to
-    /// process on the secrets list.
+    ///   process on the secrets list.
     ///
     /// Available filters:
     ///
@@ -85,11 +85,11 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: The ID or name of the secret
     /// - `version`: The version number of the secret object being updated. This is
-    /// required to avoid conflicting writes.
+    ///   required to avoid conflicting writes.
     ///
     /// - `body`: The spec of the secret to update. Currently, only the Labels field
-    /// can be updated. All other fields must remain unchanged from the
-    /// [SecretInspect endpoint](#operation/SecretInspect) response values.
+    ///   can be updated. All other fields must remain unchanged from the
+    ///   [SecretInspect endpoint](#operation/SecretInspect) response values.
     ///
     /// ```ignore
     /// let response = client.secret_update()
@@ -113,10 +113,7 @@ pub struct SecretList<'a> {
 }
 impl<'a> SecretList<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            filters: Ok(None),
-        }
+        Self { client, filters: Ok(None) }
     }
     pub fn filters<V>(mut self, value: V) -> Self
     where
@@ -184,7 +181,7 @@ pub struct SecretCreate<'a> {
 impl<'a> SecretCreate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             body: Ok(::std::default::Default::default()),
         }
     }
@@ -195,7 +192,6 @@ impl<'a> SecretCreate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| format!("conversion to `SecretSpec` for body failed: {}", s));
         self
     }
@@ -207,9 +203,7 @@ impl<'a> SecretCreate<'a> {
         Error<types::ErrorResponse>,
     > {
         let Self { client, body } = self;
-        let body = body
-            .and_then(|v| types::SecretSpec::try_from(v).map_err(|e| e.to_string()))
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/secrets/create", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -254,7 +248,7 @@ pub struct SecretInspect<'a> {
 impl<'a> SecretInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -320,7 +314,7 @@ pub struct SecretDelete<'a> {
 impl<'a> SecretDelete<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -387,7 +381,7 @@ pub struct SecretUpdate<'a> {
 impl<'a> SecretUpdate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             version: Err("version was not initialized".to_string()),
             body: Ok(::std::default::Default::default()),
@@ -420,7 +414,6 @@ impl<'a> SecretUpdate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| format!("conversion to `SecretSpec` for body failed: {}", s));
         self
     }
@@ -429,9 +422,7 @@ impl<'a> SecretUpdate<'a> {
         let Self { client, id, version, body } = self;
         let id = id.map_err(Error::InvalidRequest)?;
         let version = version.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| types::SecretSpec::try_from(v).map_err(|e| e.to_string()))
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/secrets/{}/update", client.baseurl, encode_path(& id.to_string()),
         );

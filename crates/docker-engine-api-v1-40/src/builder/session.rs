@@ -59,7 +59,7 @@ pub struct Session<'a> {
 }
 impl<'a> Session<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self { client: client }
+        Self { client }
     }
     /// Sends a `POST` request to `/session`
     pub async fn send(

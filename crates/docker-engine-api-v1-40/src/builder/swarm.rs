@@ -55,7 +55,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `force`: Force leave swarm, even if this is the last manager or that it will
-    /// break the cluster.
+    ///   break the cluster.
     ///
     /// ```ignore
     /// let response = client.swarm_leave()
@@ -75,7 +75,7 @@ impl crate::Client {
     /// - `rotate_manager_unlock_key`: Rotate the manager unlock key.
     /// - `rotate_worker_token`: Rotate the worker join token.
     /// - `version`: The version number of the swarm object being updated. This is
-    /// required to avoid conflicting writes.
+    ///   required to avoid conflicting writes.
     ///
     /// - `body`
     /// ```ignore
@@ -126,7 +126,7 @@ pub struct SwarmInspect<'a> {
 }
 impl<'a> SwarmInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self { client: client }
+        Self { client }
     }
     /// Sends a `GET` request to `/swarm`
     pub async fn send(
@@ -176,7 +176,7 @@ pub struct SwarmInit<'a> {
 impl<'a> SwarmInit<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             body: Ok(::std::default::Default::default()),
         }
     }
@@ -187,7 +187,6 @@ impl<'a> SwarmInit<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `SwarmInitRequest` for body failed: {}", s)
             });
@@ -198,11 +197,7 @@ impl<'a> SwarmInit<'a> {
         self,
     ) -> Result<ResponseValue<::std::string::String>, Error<types::ErrorResponse>> {
         let Self { client, body } = self;
-        let body = body
-            .and_then(|v| {
-                types::SwarmInitRequest::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/swarm/init", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -247,7 +242,7 @@ pub struct SwarmJoin<'a> {
 impl<'a> SwarmJoin<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             body: Err("body was not set: call `.body(..)`".to_string()),
         }
     }
@@ -258,7 +253,6 @@ impl<'a> SwarmJoin<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `SwarmJoinRequest` for body failed: {}", s)
             });
@@ -267,11 +261,7 @@ impl<'a> SwarmJoin<'a> {
     /// Sends a `POST` request to `/swarm/join`
     pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
         let Self { client, body } = self;
-        let body = body
-            .and_then(|v| {
-                types::SwarmJoinRequest::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/swarm/join", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -316,10 +306,7 @@ pub struct SwarmLeave<'a> {
 }
 impl<'a> SwarmLeave<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            force: Ok(None),
-        }
+        Self { client, force: Ok(None) }
     }
     pub fn force<V>(mut self, value: V) -> Self
     where
@@ -384,7 +371,7 @@ pub struct SwarmUpdate<'a> {
 impl<'a> SwarmUpdate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             rotate_manager_token: Ok(None),
             rotate_manager_unlock_key: Ok(None),
             rotate_worker_token: Ok(None),
@@ -444,7 +431,6 @@ impl<'a> SwarmUpdate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| format!("conversion to `SwarmSpec` for body failed: {}", s));
         self
     }
@@ -463,9 +449,7 @@ impl<'a> SwarmUpdate<'a> {
             .map_err(Error::InvalidRequest)?;
         let rotate_worker_token = rotate_worker_token.map_err(Error::InvalidRequest)?;
         let version = version.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| types::SwarmSpec::try_from(v).map_err(|e| e.to_string()))
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/swarm/update", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -528,7 +512,7 @@ pub struct SwarmUnlockkey<'a> {
 }
 impl<'a> SwarmUnlockkey<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self { client: client }
+        Self { client }
     }
     /// Sends a `GET` request to `/swarm/unlockkey`
     pub async fn send(
@@ -578,7 +562,7 @@ pub struct SwarmUnlock<'a> {
 impl<'a> SwarmUnlock<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             body: Ok(::std::default::Default::default()),
         }
     }
@@ -591,7 +575,6 @@ impl<'a> SwarmUnlock<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `SwarmUnlockRequest` for body failed: {}", s)
             });
@@ -600,11 +583,7 @@ impl<'a> SwarmUnlock<'a> {
     /// Sends a `POST` request to `/swarm/unlock`
     pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
         let Self { client, body } = self;
-        let body = body
-            .and_then(|v| {
-                types::SwarmUnlockRequest::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/swarm/unlock", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map

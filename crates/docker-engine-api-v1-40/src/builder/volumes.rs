@@ -17,7 +17,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `filters`: JSON encoded value of the filters (a `map[string][]string`) to
-    /// process on the volumes list. Available filters:
+    ///   process on the volumes list. Available filters:
     ///
     /// - `dangling=<boolean>` When set to `true` (or `1`), returns all
     ///   volumes that are not in use by a container. When set to `false`
@@ -116,10 +116,7 @@ pub struct VolumeList<'a> {
 }
 impl<'a> VolumeList<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            filters: Ok(None),
-        }
+        Self { client, filters: Ok(None) }
     }
     pub fn filters<V>(mut self, value: V) -> Self
     where
@@ -184,7 +181,7 @@ pub struct VolumeCreate<'a> {
 impl<'a> VolumeCreate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             body: Ok(::std::default::Default::default()),
         }
     }
@@ -197,7 +194,6 @@ impl<'a> VolumeCreate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `VolumeCreateOptions` for body failed: {}", s)
             });
@@ -208,11 +204,7 @@ impl<'a> VolumeCreate<'a> {
         self,
     ) -> Result<ResponseValue<types::Volume>, Error<types::ErrorResponse>> {
         let Self { client, body } = self;
-        let body = body
-            .and_then(|v| {
-                types::VolumeCreateOptions::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/volumes/create", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -257,7 +249,7 @@ pub struct VolumeInspect<'a> {
 impl<'a> VolumeInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
         }
     }
@@ -324,7 +316,7 @@ pub struct VolumeDelete<'a> {
 impl<'a> VolumeDelete<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
             force: Ok(None),
         }
@@ -401,10 +393,7 @@ pub struct VolumePrune<'a> {
 }
 impl<'a> VolumePrune<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            filters: Ok(None),
-        }
+        Self { client, filters: Ok(None) }
     }
     pub fn filters<V>(mut self, value: V) -> Self
     where

@@ -1063,10 +1063,12 @@ pub struct ContainerUpdateResponse {
     Hash,
     Ord,
     PartialEq,
-    PartialOrd
+    PartialOrd,
+    Default
 )]
 pub enum ContainerWaitCondition {
     #[serde(rename = "not-running")]
+    #[default]
     NotRunning,
     #[serde(rename = "next-exit")]
     NextExit,
@@ -1103,11 +1105,6 @@ impl ::std::str::FromStr for ContainerWaitCondition {
                 other => Self::Other(other.to_owned()),
             },
         )
-    }
-}
-impl ::std::default::Default for ContainerWaitCondition {
-    fn default() -> Self {
-        ContainerWaitCondition::NotRunning
     }
 }
 /// container waiting error, if any
@@ -1506,20 +1503,20 @@ pub struct HostConfig {
     /// is a string in one of these forms:
     ///
     /// - `host-src:container-dest[:options]` to bind-mount a host path
-    ///  into the container. Both `host-src`, and `container-dest` must
-    ///  be an _absolute_ path.
+    ///   into the container. Both `host-src`, and `container-dest` must
+    ///   be an _absolute_ path.
     /// - `volume-name:container-dest[:options]` to bind-mount a volume
-    ///  managed by a volume driver into the container. `container-dest`
-    ///  must be an _absolute_ path.
+    ///   managed by a volume driver into the container. `container-dest`
+    ///   must be an _absolute_ path.
     ///
     /// `options` is an optional, comma-delimited list of:
     ///
     /// - `nocopy` disables automatic copying of data from the container
-    ///  path to the volume. The `nocopy` flag only applies to named volumes.
+    ///   path to the volume. The `nocopy` flag only applies to named volumes.
     /// - `[ro|rw]` mounts a volume read-only or read-write, respectively.
-    ///  If omitted or set to `rw`, volumes are mounted read-write.
+    ///   If omitted or set to `rw`, volumes are mounted read-write.
     /// - `[z|Z]` applies SELinux labels to allow or deny multiple containers
-    ///  to read and write to the same volume.
+    ///   to read and write to the same volume.
     ///    - `z`: a _shared_ content label is applied to the content. This
     ///      label indicates that multiple containers can share the volume
     ///      content, for both reading and writing.
@@ -1532,14 +1529,14 @@ pub struct HostConfig {
     ///      default, the labels set by the host operating system are not
     ///      modified.
     /// - `[[r]shared|[r]slave|[r]private]` specifies mount
-    ///  [propagation behavior](https://www.kernel.org/doc/Documentation/filesystems/sharedsubtree.txt).
-    ///  This only applies to bind-mounted volumes, not internal volumes
-    ///  or named volumes. Mount propagation requires the source mount
-    ///  point (the location where the source directory is mounted in the
-    ///  host operating system) to have the correct propagation properties.
-    ///  For shared volumes, the source mount point must be set to `shared`.
-    ///  For slave volumes, the mount must be set to either `shared` or
-    ///  `slave`.
+    ///   [propagation behavior](https://www.kernel.org/doc/Documentation/filesystems/sharedsubtree.txt).
+    ///   This only applies to bind-mounted volumes, not internal volumes
+    ///   or named volumes. Mount propagation requires the source mount
+    ///   point (the location where the source directory is mounted in the
+    ///   host operating system) to have the correct propagation properties.
+    ///   For shared volumes, the source mount point must be set to `shared`.
+    ///   For slave volumes, the mount must be set to either `shared` or
+    ///   `slave`.
     #[serde(rename = "Binds", skip_serializing_if = "::std::option::Option::is_none")]
     pub binds: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Limit read rate (bytes per second) from a device, in the form:

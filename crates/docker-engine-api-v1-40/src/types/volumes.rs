@@ -128,10 +128,12 @@ pub struct VolumePruneResponse {
     Hash,
     Ord,
     PartialEq,
-    PartialOrd
+    PartialOrd,
+    Default
 )]
 pub enum VolumeScope {
     #[serde(rename = "local")]
+    #[default]
     Local,
     #[serde(rename = "global")]
     Global,
@@ -164,11 +166,6 @@ impl ::std::str::FromStr for VolumeScope {
                 other => Self::Other(other.to_owned()),
             },
         )
-    }
-}
-impl ::std::default::Default for VolumeScope {
-    fn default() -> Self {
-        VolumeScope::Local
     }
 }
 /// Usage details about the volume. This information is used by the

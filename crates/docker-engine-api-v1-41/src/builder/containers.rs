@@ -27,8 +27,8 @@ impl crate::Client {
     /// - `all`: Return all containers. By default, only running containers are shown.
     ///
     /// - `filters`: Filters to process on the container list, encoded as JSON (a
-    /// `map[string][]string`). For example, `{"status": ["paused"]}` will
-    /// only return paused containers.
+    ///   `map[string][]string`). For example, `{"status": ["paused"]}` will
+    ///   only return paused containers.
     ///
     /// Available filters:
     ///
@@ -49,7 +49,7 @@ impl crate::Client {
     /// - `volume`=(`<volume name>` or `<mount point destination>`)
     ///
     /// - `limit`: Return this number of most recently created containers, including
-    /// non-running ones.
+    ///   non-running ones.
     ///
     /// - `size`: Return the size of container as fields `SizeRw` and `SizeRootFs`.
     ///
@@ -71,7 +71,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `name`: Assign the specified name to the container. Must match
-    /// `/?[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+    ///   `/?[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
     ///
     /// - `platform`: Platform in the format `os[/arch[/variant]]` used for image lookup.
     ///
@@ -159,7 +159,7 @@ impl crate::Client {
     /// - `stderr`: Return logs from `stderr`
     /// - `stdout`: Return logs from `stdout`
     /// - `tail`: Only return this number of log lines from the end of the logs.
-    /// Specify as an integer or `all` to output all log lines.
+    ///   Specify as an integer or `all` to output all log lines.
     ///
     /// - `timestamps`: Add timestamps to every log line
     /// - `until`: Only return logs before this time, as a UNIX timestamp
@@ -236,7 +236,7 @@ impl crate::Client {
     /// * `blkio_stats`: all fields other than `io_service_bytes_recursive`
     /// * `cpu_stats`: `cpu_usage.percpu_usage`
     /// * `memory_stats`: `max_usage` and `failcnt`
-    /// Also, `memory_stats.stats` fields are incompatible with cgroup v1.
+    ///   Also, `memory_stats.stats` fields are incompatible with cgroup v1.
     ///
     /// To calculate the values shown by the `stats` command of the docker cli tool
     /// the following formulas can be used:
@@ -255,10 +255,10 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `one_shot`: Only get a single stat instead of waiting for 2 cycles. Must be used
-    /// with `stream=false`.
+    ///   with `stream=false`.
     ///
     /// - `stream`: Stream the output. If false, the stats will be output once and then
-    /// it will disconnect.
+    ///   it will disconnect.
     ///
     /// ```ignore
     /// let response = client.container_stats()
@@ -299,8 +299,8 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `detach_keys`: Override the key sequence for detaching a container. Format is a
-    /// single character `[a-Z]` or `ctrl-<value>` where `<value>` is one
-    /// of: `a-z`, `@`, `^`, `[`, `,` or `_`.
+    ///   single character `[a-Z]` or `ctrl-<value>` where `<value>` is one
+    ///   of: `a-z`, `@`, `^`, `[`, `,` or `_`.
     ///
     /// ```ignore
     /// let response = client.container_start()
@@ -548,8 +548,8 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `detach_keys`: Override the key sequence for detaching a container.Format is a single
-    /// character `[a-Z]` or `ctrl-<value>` where `<value>` is one of: `a-z`,
-    /// `@`, `^`, `[`, `,` or `_`.
+    ///   character `[a-Z]` or `ctrl-<value>` where `<value>` is one of: `a-z`,
+    ///   `@`, `^`, `[`, `,` or `_`.
     ///
     /// - `logs`: Replay previous logs from the container.
     ///
@@ -587,8 +587,8 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `detach_keys`: Override the key sequence for detaching a container.Format is a single
-    /// character `[a-Z]` or `ctrl-<value>` where `<value>` is one of: `a-z`,
-    /// `@`, `^`, `[`, `,`, or `_`.
+    ///   character `[a-Z]` or `ctrl-<value>` where `<value>` is one of: `a-z`,
+    ///   `@`, `^`, `[`, `,`, or `_`.
     ///
     /// - `logs`: Return logs
     /// - `stream`: Return stream
@@ -678,16 +678,16 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `copy_uidgid`: If `1`, `true`, then it will copy UID/GID maps to the dest file or
-    /// dir
+    ///   dir
     ///
     /// - `no_overwrite_dir_non_dir`: If `1`, `true`, or `True` then it will be an error if unpacking the
-    /// given content would cause an existing directory to be replaced with
-    /// a non-directory and vice versa.
+    ///   given content would cause an existing directory to be replaced with
+    ///   a non-directory and vice versa.
     ///
     /// - `path`: Path to a directory in the container to extract the archive’s contents into.
     /// - `body`: The input stream must be a tar archive compressed with one of the
-    /// following algorithms: `identity` (no compression), `gzip`, `bzip2`,
-    /// or `xz`.
+    ///   following algorithms: `identity` (no compression), `gzip`, `bzip2`,
+    ///   or `xz`.
     ///
     /// ```ignore
     /// let response = client.put_container_archive()
@@ -759,7 +759,7 @@ pub struct ContainerList<'a> {
 impl<'a> ContainerList<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             all: Ok(None),
             filters: Ok(None),
             limit: Ok(None),
@@ -870,7 +870,7 @@ pub struct ContainerCreate<'a> {
 impl<'a> ContainerCreate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Ok(None),
             platform: Ok(None),
             body: Ok(::std::default::Default::default()),
@@ -910,7 +910,6 @@ impl<'a> ContainerCreate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `ContainerCreateBody` for body failed: {}", s)
             });
@@ -926,11 +925,7 @@ impl<'a> ContainerCreate<'a> {
         let Self { client, name, platform, body } = self;
         let name = name.map_err(Error::InvalidRequest)?;
         let platform = platform.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| {
-                types::ContainerCreateBody::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/containers/create", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -978,7 +973,7 @@ pub struct ContainerInspect<'a> {
 impl<'a> ContainerInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             size: Ok(None),
         }
@@ -1061,7 +1056,7 @@ pub struct ContainerTop<'a> {
 impl<'a> ContainerTop<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             ps_args: Ok(None),
         }
@@ -1153,7 +1148,7 @@ pub struct ContainerLogs<'a> {
 impl<'a> ContainerLogs<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             follow: Ok(None),
             since: Ok(None),
@@ -1319,7 +1314,7 @@ pub struct ContainerChanges<'a> {
 impl<'a> ContainerChanges<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -1388,7 +1383,7 @@ pub struct ContainerExport<'a> {
 impl<'a> ContainerExport<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -1449,7 +1444,7 @@ pub struct ContainerStats<'a> {
 impl<'a> ContainerStats<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             one_shot: Ok(None),
             stream: Ok(None),
@@ -1540,7 +1535,7 @@ pub struct ContainerResize<'a> {
 impl<'a> ContainerResize<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             h: Err("h was not initialized".to_string()),
             w: Err("w was not initialized".to_string()),
@@ -1630,7 +1625,7 @@ pub struct ContainerStart<'a> {
 impl<'a> ContainerStart<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             detach_keys: Ok(None),
         }
@@ -1712,7 +1707,7 @@ pub struct ContainerStop<'a> {
 impl<'a> ContainerStop<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             t: Ok(None),
         }
@@ -1791,7 +1786,7 @@ pub struct ContainerRestart<'a> {
 impl<'a> ContainerRestart<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             t: Ok(None),
         }
@@ -1870,7 +1865,7 @@ pub struct ContainerKill<'a> {
 impl<'a> ContainerKill<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             signal: Ok(None),
         }
@@ -1952,7 +1947,7 @@ pub struct ContainerUpdate<'a> {
 impl<'a> ContainerUpdate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             body: Ok(::std::default::Default::default()),
         }
@@ -1977,7 +1972,6 @@ impl<'a> ContainerUpdate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `ContainerUpdateBody` for body failed: {}", s)
             });
@@ -1992,11 +1986,7 @@ impl<'a> ContainerUpdate<'a> {
     > {
         let Self { client, id, body } = self;
         let id = id.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| {
-                types::ContainerUpdateBody::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/containers/{}/update", client.baseurl, encode_path(& id.to_string()),
         );
@@ -2044,7 +2034,7 @@ pub struct ContainerRename<'a> {
 impl<'a> ContainerRename<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             name: Err("name was not initialized".to_string()),
         }
@@ -2123,7 +2113,7 @@ pub struct ContainerPause<'a> {
 impl<'a> ContainerPause<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -2188,7 +2178,7 @@ pub struct ContainerUnpause<'a> {
 impl<'a> ContainerUnpause<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -2259,7 +2249,7 @@ pub struct ContainerAttach<'a> {
 impl<'a> ContainerAttach<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             detach_keys: Ok(None),
             logs: Ok(None),
@@ -2344,6 +2334,7 @@ impl<'a> ContainerAttach<'a> {
         self
     }
     /// The request `send` and `upgrade` share.
+    #[allow(clippy::result_large_err)]
     fn request(
         self,
     ) -> Result<(&'a crate::Client, ::reqwest::Request), Error<types::ErrorResponse>> {
@@ -2434,7 +2425,7 @@ pub struct ContainerAttachWebsocket<'a> {
 impl<'a> ContainerAttachWebsocket<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             detach_keys: Ok(None),
             logs: Ok(None),
@@ -2541,7 +2532,7 @@ pub struct ContainerWait<'a> {
 impl<'a> ContainerWait<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             condition: Ok(None),
         }
@@ -2628,7 +2619,7 @@ pub struct ContainerDelete<'a> {
 impl<'a> ContainerDelete<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             force: Ok(None),
             link: Ok(None),
@@ -2733,7 +2724,7 @@ pub struct ContainerArchive<'a> {
 impl<'a> ContainerArchive<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             path: Err("path was not initialized".to_string()),
         }
@@ -2814,7 +2805,7 @@ pub struct PutContainerArchive<'a> {
 impl<'a> PutContainerArchive<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             copy_uidgid: Ok(None),
             no_overwrite_dir_non_dir: Ok(None),
@@ -2948,7 +2939,7 @@ pub struct ContainerArchiveInfo<'a> {
 impl<'a> ContainerArchiveInfo<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             path: Err("path was not initialized".to_string()),
         }
@@ -3026,10 +3017,7 @@ pub struct ContainerPrune<'a> {
 }
 impl<'a> ContainerPrune<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            filters: Ok(None),
-        }
+        Self { client, filters: Ok(None) }
     }
     pub fn filters<V>(mut self, value: V) -> Self
     where

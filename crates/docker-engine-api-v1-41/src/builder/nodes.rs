@@ -74,7 +74,7 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: The ID of the node
     /// - `version`: The version number of the node object being updated. This is required
-    /// to avoid conflicting writes.
+    ///   to avoid conflicting writes.
     ///
     /// - `body`
     /// ```ignore
@@ -99,10 +99,7 @@ pub struct NodeList<'a> {
 }
 impl<'a> NodeList<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            filters: Ok(None),
-        }
+        Self { client, filters: Ok(None) }
     }
     pub fn filters<V>(mut self, value: V) -> Self
     where
@@ -170,7 +167,7 @@ pub struct NodeInspect<'a> {
 impl<'a> NodeInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -235,7 +232,7 @@ pub struct NodeDelete<'a> {
 impl<'a> NodeDelete<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             force: Ok(None),
         }
@@ -313,7 +310,7 @@ pub struct NodeUpdate<'a> {
 impl<'a> NodeUpdate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             version: Err("version was not initialized".to_string()),
             body: Ok(::std::default::Default::default()),
@@ -346,7 +343,6 @@ impl<'a> NodeUpdate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| format!("conversion to `NodeSpec` for body failed: {}", s));
         self
     }
@@ -355,9 +351,7 @@ impl<'a> NodeUpdate<'a> {
         let Self { client, id, version, body } = self;
         let id = id.map_err(Error::InvalidRequest)?;
         let version = version.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| types::NodeSpec::try_from(v).map_err(|e| e.to_string()))
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/nodes/{}/update", client.baseurl, encode_path(& id.to_string()),
         );

@@ -481,13 +481,11 @@ pub struct NetworkSettings {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub sandbox_key: ::std::option::Option<::std::string::String>,
-    ///
     #[serde(
         rename = "SecondaryIPv6Addresses",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub secondary_ipv6_addresses: ::std::option::Option<::std::vec::Vec<Address>>,
-    ///
     #[serde(
         rename = "SecondaryIPAddresses",
         skip_serializing_if = "::std::option::Option::is_none"

@@ -105,7 +105,7 @@ pub struct ContainerExec<'a> {
 impl<'a> ContainerExec<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             body: Ok(::std::default::Default::default()),
         }
@@ -128,7 +128,6 @@ impl<'a> ContainerExec<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| format!("conversion to `ExecConfig` for body failed: {}", s));
         self
     }
@@ -138,9 +137,7 @@ impl<'a> ContainerExec<'a> {
     ) -> Result<ResponseValue<types::IdResponse>, Error<types::ErrorResponse>> {
         let Self { client, id, body } = self;
         let id = id.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| types::ExecConfig::try_from(v).map_err(|e| e.to_string()))
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/containers/{}/exec", client.baseurl, encode_path(& id.to_string()),
         );
@@ -188,7 +185,7 @@ pub struct ExecStart<'a> {
 impl<'a> ExecStart<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             body: Ok(::std::default::Default::default()),
         }
@@ -211,21 +208,19 @@ impl<'a> ExecStart<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `ExecStartConfig` for body failed: {}", s)
             });
         self
     }
     /// The request `send` and `upgrade` share.
+    #[allow(clippy::result_large_err)]
     fn request(
         self,
     ) -> Result<(&'a crate::Client, ::reqwest::Request), Error<types::ErrorResponse>> {
         let Self { client, id, body } = self;
         let id = id.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| types::ExecStartConfig::try_from(v).map_err(|e| e.to_string()))
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/exec/{}/start", client.baseurl, encode_path(& id.to_string()),
         );
@@ -299,7 +294,7 @@ pub struct ExecResize<'a> {
 impl<'a> ExecResize<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             h: Err("h was not initialized".to_string()),
             w: Err("w was not initialized".to_string()),
@@ -388,7 +383,7 @@ pub struct ExecInspect<'a> {
 impl<'a> ExecInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }

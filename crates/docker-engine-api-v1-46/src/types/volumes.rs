@@ -139,10 +139,12 @@ pub struct VolumePruneResponse {
     Hash,
     Ord,
     PartialEq,
-    PartialOrd
+    PartialOrd,
+    Default
 )]
 pub enum VolumeScope {
     #[serde(rename = "local")]
+    #[default]
     Local,
     #[serde(rename = "global")]
     Global,
@@ -175,11 +177,6 @@ impl ::std::str::FromStr for VolumeScope {
                 other => Self::Other(other.to_owned()),
             },
         )
-    }
-}
-impl ::std::default::Default for VolumeScope {
-    fn default() -> Self {
-        VolumeScope::Local
     }
 }
 /// Volume configuration

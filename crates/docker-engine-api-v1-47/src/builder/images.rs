@@ -21,7 +21,7 @@ impl crate::Client {
     /// - `all`: Show all images. Only images from a final layer (no children) are shown by default.
     /// - `digests`: Show digest information as a `RepoDigests` field on each image.
     /// - `filters`: A JSON encoded value of the filters (a `map[string][]string`) to
-    /// process on the images list.
+    ///   process on the images list.
     ///
     /// Available filters:
     ///
@@ -79,16 +79,16 @@ impl crate::Client {
     /// - `memory`: Set memory limit for build.
     /// - `memswap`: Total memory (memory + swap). Set as `-1` to disable swap.
     /// - `networkmode`: Sets the networking mode for the run commands during build. Supported
-    /// standard values are: `bridge`, `host`, `none`, and `container:<name|id>`.
-    /// Any other value is taken as a custom network's name or ID to which this
-    /// container should connect to.
+    ///   standard values are: `bridge`, `host`, `none`, and `container:<name|id>`.
+    ///   Any other value is taken as a custom network's name or ID to which this
+    ///   container should connect to.
     ///
     /// - `nocache`: Do not use the cache when building the image.
     /// - `outputs`: BuildKit output configuration in the format of a stringified JSON array of objects.
-    /// Each object must have two top-level properties: `Type` and `Attrs`.
-    /// The `Type` property must be set to 'moby'.
-    /// The `Attrs` property is a map of attributes for the BuildKit output configuration.
-    /// See <https://docs.docker.com/build/exporters/oci-docker/> for more information.
+    ///   Each object must have two top-level properties: `Type` and `Attrs`.
+    ///   The `Type` property must be set to 'moby'.
+    ///   The `Attrs` property is a map of attributes for the BuildKit output configuration.
+    ///   See <https://docs.docker.com/build/exporters/oci-docker/> for more information.
     ///
     /// Example:
     ///
@@ -174,7 +174,7 @@ impl crate::Client {
     /// Arguments:
     /// - `all`: Remove all types of build cache
     /// - `filters`: A JSON encoded value of the filters (a `map[string][]string`) to
-    /// process on the list of build cache objects.
+    ///   process on the list of build cache objects.
     ///
     /// Available filters:
     ///
@@ -207,8 +207,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `changes`: Apply `Dockerfile` instructions to the image that is created,
-    /// for example: `changes=ENV DEBUG=true`.
-    /// Note that `ENV DEBUG=true` should be URI component encoded.
+    ///   for example: `changes=ENV DEBUG=true`.
+    ///   Note that `ENV DEBUG=true` should be URI component encoded.
     ///
     /// Supported `Dockerfile` instructions:
     /// `CMD`|`ENTRYPOINT`|`ENV`|`EXPOSE`|`ONBUILD`|`USER`|`VOLUME`|`WORKDIR`
@@ -306,7 +306,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `name`: Name of the image to push. For example, `registry.example.com/myimage`.
-    /// The image must be present in the local image store with the same name.
+    ///   The image must be present in the local image store with the same name.
     ///
     /// The name should be provided without tag; if a tag is provided, it
     /// is ignored. For example, `registry.example.com/myimage:latest` is
@@ -315,7 +315,7 @@ impl crate::Client {
     /// Use the `tag` parameter to specify the tag to push.
     ///
     /// - `platform`: JSON-encoded OCI platform to select the platform-variant to push.
-    /// If not provided, all available variants will attempt to be pushed.
+    ///   If not provided, all available variants will attempt to be pushed.
     ///
     /// If the daemon provides a multi-platform image store, this selects
     /// the platform-variant to push to the registry. If the image is
@@ -325,8 +325,8 @@ impl crate::Client {
     /// Example: `{"os": "linux", "architecture": "arm", "variant": "v5"}`
     ///
     /// - `tag`: Tag of the image to push. For example, `latest`. If no tag is provided,
-    /// all tags of the given image that are present in the local image store
-    /// are pushed.
+    ///   all tags of the given image that are present in the local image store
+    ///   are pushed.
     ///
     /// - `x_registry_auth`: A base64url-encoded auth configuration.
     ///
@@ -574,7 +574,7 @@ pub struct ImageList<'a> {
 impl<'a> ImageList<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             all: Ok(None),
             digests: Ok(None),
             filters: Ok(None),
@@ -723,7 +723,7 @@ pub struct ImageBuild<'a> {
 impl<'a> ImageBuild<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             buildargs: Ok(None),
             cachefrom: Ok(None),
             cpuperiod: Ok(None),
@@ -1219,7 +1219,7 @@ pub struct BuildPrune<'a> {
 impl<'a> BuildPrune<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             all: Ok(None),
             filters: Ok(None),
             keep_storage: Ok(None),
@@ -1320,7 +1320,7 @@ pub struct ImageCreate<'a> {
 impl<'a> ImageCreate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             changes: Ok(None),
             from_image: Ok(None),
             from_src: Ok(None),
@@ -1523,7 +1523,7 @@ pub struct ImageInspect<'a> {
 impl<'a> ImageInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
         }
     }
@@ -1589,7 +1589,7 @@ pub struct ImageHistory<'a> {
 impl<'a> ImageHistory<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
         }
     }
@@ -1661,7 +1661,7 @@ pub struct ImagePush<'a> {
 impl<'a> ImagePush<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
             platform: Ok(None),
             tag: Ok(None),
@@ -1772,7 +1772,7 @@ pub struct ImageTag<'a> {
 impl<'a> ImageTag<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
             repo: Ok(None),
             tag: Ok(None),
@@ -1869,7 +1869,7 @@ pub struct ImageDelete<'a> {
 impl<'a> ImageDelete<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
             force: Ok(None),
             noprune: Ok(None),
@@ -1966,7 +1966,7 @@ pub struct ImageSearch<'a> {
 impl<'a> ImageSearch<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             filters: Ok(None),
             limit: Ok(None),
             term: Err("term was not initialized".to_string()),
@@ -2062,10 +2062,7 @@ pub struct ImagePrune<'a> {
 }
 impl<'a> ImagePrune<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            filters: Ok(None),
-        }
+        Self { client, filters: Ok(None) }
     }
     pub fn filters<V>(mut self, value: V) -> Self
     where
@@ -2137,7 +2134,7 @@ pub struct ImageCommit<'a> {
 impl<'a> ImageCommit<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             author: Ok(None),
             changes: Ok(None),
             comment: Ok(None),
@@ -2241,7 +2238,6 @@ impl<'a> ImageCommit<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `ContainerConfig` for body failed: {}", s)
             });
@@ -2269,9 +2265,7 @@ impl<'a> ImageCommit<'a> {
         let pause = pause.map_err(Error::InvalidRequest)?;
         let repo = repo.map_err(Error::InvalidRequest)?;
         let tag = tag.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| types::ContainerConfig::try_from(v).map_err(|e| e.to_string()))
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/commit", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -2323,7 +2317,7 @@ pub struct ImageGet<'a> {
 impl<'a> ImageGet<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
         }
     }
@@ -2381,10 +2375,7 @@ pub struct ImageGetAll<'a> {
 }
 impl<'a> ImageGetAll<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            names: Ok(None),
-        }
+        Self { client, names: Ok(None) }
     }
     pub fn names<V>(mut self, value: V) -> Self
     where
@@ -2447,7 +2438,7 @@ pub struct ImageLoad<'a> {
 impl<'a> ImageLoad<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             quiet: Ok(None),
             body: Ok(::reqwest::Body::from(::std::vec::Vec::<u8>::new())),
         }

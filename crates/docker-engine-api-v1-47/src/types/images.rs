@@ -92,10 +92,12 @@ pub struct IdResponse {
     Hash,
     Ord,
     PartialEq,
-    PartialOrd
+    PartialOrd,
+    Default
 )]
 pub enum ImageBuildContentType {
     #[serde(rename = "application/x-tar")]
+    #[default]
     ApplicationXTar,
     /// A value this version of the API does not list, kept verbatim.
     #[serde(untagged)]
@@ -126,11 +128,6 @@ impl ::std::str::FromStr for ImageBuildContentType {
         )
     }
 }
-impl ::std::default::Default for ImageBuildContentType {
-    fn default() -> Self {
-        ImageBuildContentType::ApplicationXTar
-    }
-}
 /// `ImageBuildVersion`
 #[derive(
     ::serde::Deserialize,
@@ -141,10 +138,12 @@ impl ::std::default::Default for ImageBuildContentType {
     Hash,
     Ord,
     PartialEq,
-    PartialOrd
+    PartialOrd,
+    Default
 )]
 pub enum ImageBuildVersion {
     #[serde(rename = "1")]
+    #[default]
     X1,
     #[serde(rename = "2")]
     X2,
@@ -177,11 +176,6 @@ impl ::std::str::FromStr for ImageBuildVersion {
                 other => Self::Other(other.to_owned()),
             },
         )
-    }
-}
-impl ::std::default::Default for ImageBuildVersion {
-    fn default() -> Self {
-        ImageBuildVersion::X1
     }
 }
 /// Configuration of the image. These fields are used as defaults

@@ -44,7 +44,7 @@ pub struct DistributionInspect<'a> {
 impl<'a> DistributionInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
             x_registry_auth: Ok(None),
         }

@@ -108,10 +108,12 @@ pub struct IdResponse {
     Hash,
     Ord,
     PartialEq,
-    PartialOrd
+    PartialOrd,
+    Default
 )]
 pub enum ImageBuildContentType {
     #[serde(rename = "application/x-tar")]
+    #[default]
     ApplicationXTar,
     /// A value this version of the API does not list, kept verbatim.
     #[serde(untagged)]
@@ -142,11 +144,6 @@ impl ::std::str::FromStr for ImageBuildContentType {
         )
     }
 }
-impl ::std::default::Default for ImageBuildContentType {
-    fn default() -> Self {
-        ImageBuildContentType::ApplicationXTar
-    }
-}
 /// `ImageBuildVersion`
 #[derive(
     ::serde::Deserialize,
@@ -157,10 +154,12 @@ impl ::std::default::Default for ImageBuildContentType {
     Hash,
     Ord,
     PartialEq,
-    PartialOrd
+    PartialOrd,
+    Default
 )]
 pub enum ImageBuildVersion {
     #[serde(rename = "1")]
+    #[default]
     X1,
     #[serde(rename = "2")]
     X2,
@@ -193,11 +192,6 @@ impl ::std::str::FromStr for ImageBuildVersion {
                 other => Self::Other(other.to_owned()),
             },
         )
-    }
-}
-impl ::std::default::Default for ImageBuildVersion {
-    fn default() -> Self {
-        ImageBuildVersion::X1
     }
 }
 /// Configuration of the image. These fields are used as defaults

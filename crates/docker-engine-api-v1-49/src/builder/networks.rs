@@ -25,7 +25,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `filters`: JSON encoded value of the filters (a `map[string][]string`) to process
-    /// on the networks list.
+    ///   on the networks list.
     ///
     /// Available filters:
     ///
@@ -165,10 +165,7 @@ pub struct NetworkList<'a> {
 }
 impl<'a> NetworkList<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            filters: Ok(None),
-        }
+        Self { client, filters: Ok(None) }
     }
     pub fn filters<V>(mut self, value: V) -> Self
     where
@@ -238,7 +235,7 @@ pub struct NetworkInspect<'a> {
 impl<'a> NetworkInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             scope: Ok(None),
             verbose: Ok(None),
@@ -332,7 +329,7 @@ pub struct NetworkDelete<'a> {
 impl<'a> NetworkDelete<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -397,7 +394,7 @@ pub struct NetworkCreate<'a> {
 impl<'a> NetworkCreate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             body: Err("body was not set: call `.body(..)`".to_string()),
         }
     }
@@ -410,7 +407,6 @@ impl<'a> NetworkCreate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `NetworkCreateRequest` for body failed: {}", s)
             });
@@ -424,11 +420,7 @@ impl<'a> NetworkCreate<'a> {
         Error<types::ErrorResponse>,
     > {
         let Self { client, body } = self;
-        let body = body
-            .and_then(|v| {
-                types::NetworkCreateRequest::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/networks/create", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -474,7 +466,7 @@ pub struct NetworkConnect<'a> {
 impl<'a> NetworkConnect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             body: Ok(::std::default::Default::default()),
         }
@@ -499,7 +491,6 @@ impl<'a> NetworkConnect<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `NetworkConnectRequest` for body failed: {}", s)
             });
@@ -509,11 +500,7 @@ impl<'a> NetworkConnect<'a> {
     pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
         let Self { client, id, body } = self;
         let id = id.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| {
-                types::NetworkConnectRequest::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/networks/{}/connect", client.baseurl, encode_path(& id.to_string()),
         );
@@ -562,7 +549,7 @@ pub struct NetworkDisconnect<'a> {
 impl<'a> NetworkDisconnect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             body: Ok(::std::default::Default::default()),
         }
@@ -587,7 +574,6 @@ impl<'a> NetworkDisconnect<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!(
                     "conversion to `NetworkDisconnectRequest` for body failed: {}", s
@@ -599,11 +585,7 @@ impl<'a> NetworkDisconnect<'a> {
     pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ErrorResponse>> {
         let Self { client, id, body } = self;
         let id = id.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| {
-                types::NetworkDisconnectRequest::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/networks/{}/disconnect", client.baseurl, encode_path(& id.to_string()),
         );
@@ -650,10 +632,7 @@ pub struct NetworkPrune<'a> {
 }
 impl<'a> NetworkPrune<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            filters: Ok(None),
-        }
+        Self { client, filters: Ok(None) }
     }
     pub fn filters<V>(mut self, value: V) -> Self
     where

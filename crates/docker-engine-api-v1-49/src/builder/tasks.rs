@@ -17,7 +17,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `filters`: A JSON encoded value of the filters (a `map[string][]string`) to
-    /// process on the tasks list.
+    ///   process on the tasks list.
     ///
     /// Available filters:
     ///
@@ -71,7 +71,7 @@ impl crate::Client {
     /// - `stderr`: Return logs from `stderr`
     /// - `stdout`: Return logs from `stdout`
     /// - `tail`: Only return this number of log lines from the end of the logs.
-    /// Specify as an integer or `all` to output all log lines.
+    ///   Specify as an integer or `all` to output all log lines.
     ///
     /// - `timestamps`: Add timestamps to every log line
     /// ```ignore
@@ -101,10 +101,7 @@ pub struct TaskList<'a> {
 }
 impl<'a> TaskList<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            filters: Ok(None),
-        }
+        Self { client, filters: Ok(None) }
     }
     pub fn filters<V>(mut self, value: V) -> Self
     where
@@ -172,7 +169,7 @@ pub struct TaskInspect<'a> {
 impl<'a> TaskInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -243,7 +240,7 @@ pub struct TaskLogs<'a> {
 impl<'a> TaskLogs<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             details: Ok(None),
             follow: Ok(None),

@@ -17,7 +17,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `filters`: A JSON encoded value of the filters (a `map[string][]string`) to
-    /// process on the services list.
+    ///   process on the services list.
     ///
     /// Available filters:
     ///
@@ -44,7 +44,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `x_registry_auth`: A base64url-encoded auth configuration for pulling from private
-    /// registries.
+    ///   registries.
     ///
     /// Refer to the [authentication section](#section/Authentication) for
     /// details.
@@ -99,20 +99,20 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of service.
     /// - `registry_auth_from`: If the `X-Registry-Auth` header is not specified, this parameter
-    /// indicates where to find registry authorization credentials.
+    ///   indicates where to find registry authorization credentials.
     ///
     /// - `rollback`: Set to this parameter to `previous` to cause a server-side rollback
-    /// to the previous service spec. The supplied spec will be ignored in
-    /// this case.
+    ///   to the previous service spec. The supplied spec will be ignored in
+    ///   this case.
     ///
     /// - `version`: The version number of the service object being updated. This is
-    /// required to avoid conflicting writes.
-    /// This version number should be the value as currently set on the
-    /// service *before* the update. You can find the current version by
-    /// calling `GET /services/{id}`
+    ///   required to avoid conflicting writes.
+    ///   This version number should be the value as currently set on the
+    ///   service *before* the update. You can find the current version by
+    ///   calling `GET /services/{id}`
     ///
     /// - `x_registry_auth`: A base64url-encoded auth configuration for pulling from private
-    /// registries.
+    ///   registries.
     ///
     /// Refer to the [authentication section](#section/Authentication) for
     /// details.
@@ -151,7 +151,7 @@ impl crate::Client {
     /// - `stderr`: Return logs from `stderr`
     /// - `stdout`: Return logs from `stdout`
     /// - `tail`: Only return this number of log lines from the end of the logs.
-    /// Specify as an integer or `all` to output all log lines.
+    ///   Specify as an integer or `all` to output all log lines.
     ///
     /// - `timestamps`: Add timestamps to every log line
     /// ```ignore
@@ -183,7 +183,7 @@ pub struct ServiceList<'a> {
 impl<'a> ServiceList<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             filters: Ok(None),
             status: Ok(None),
         }
@@ -267,7 +267,7 @@ pub struct ServiceCreate<'a> {
 impl<'a> ServiceCreate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             x_registry_auth: Ok(None),
             body: Ok(::std::default::Default::default()),
         }
@@ -292,7 +292,6 @@ impl<'a> ServiceCreate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| format!("conversion to `ServiceSpec` for body failed: {}", s));
         self
     }
@@ -305,9 +304,7 @@ impl<'a> ServiceCreate<'a> {
     > {
         let Self { client, x_registry_auth, body } = self;
         let x_registry_auth = x_registry_auth.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| types::ServiceSpec::try_from(v).map_err(|e| e.to_string()))
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/services/create", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
@@ -356,7 +353,7 @@ pub struct ServiceInspect<'a> {
 impl<'a> ServiceInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             insert_defaults: Ok(None),
         }
@@ -437,7 +434,7 @@ pub struct ServiceDelete<'a> {
 impl<'a> ServiceDelete<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -507,7 +504,7 @@ pub struct ServiceUpdate<'a> {
 impl<'a> ServiceUpdate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             registry_auth_from: Ok(None),
             rollback: Ok(None),
@@ -582,7 +579,6 @@ impl<'a> ServiceUpdate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| format!("conversion to `ServiceSpec` for body failed: {}", s));
         self
     }
@@ -607,9 +603,7 @@ impl<'a> ServiceUpdate<'a> {
         let rollback = rollback.map_err(Error::InvalidRequest)?;
         let version = version.map_err(Error::InvalidRequest)?;
         let x_registry_auth = x_registry_auth.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| types::ServiceSpec::try_from(v).map_err(|e| e.to_string()))
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/services/{}/update", client.baseurl, encode_path(& id.to_string()),
         );
@@ -674,7 +668,7 @@ pub struct ServiceLogs<'a> {
 impl<'a> ServiceLogs<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             details: Ok(None),
             follow: Ok(None),

@@ -172,7 +172,7 @@ pub struct SystemAuth<'a> {
 impl<'a> SystemAuth<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             body: Ok(::std::default::Default::default()),
         }
     }
@@ -183,7 +183,6 @@ impl<'a> SystemAuth<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| format!("conversion to `AuthConfig` for body failed: {}", s));
         self
     }
@@ -192,9 +191,7 @@ impl<'a> SystemAuth<'a> {
         self,
     ) -> Result<ResponseValue<types::SystemAuthResponse>, Error<types::ErrorResponse>> {
         let Self { client, body } = self;
-        let body = body
-            .and_then(|v| types::AuthConfig::try_from(v).map_err(|e| e.to_string()))
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/auth", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -237,7 +234,7 @@ pub struct SystemInfo<'a> {
 }
 impl<'a> SystemInfo<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self { client: client }
+        Self { client }
     }
     /// Sends a `GET` request to `/info`
     pub async fn send(
@@ -285,7 +282,7 @@ pub struct SystemVersion<'a> {
 }
 impl<'a> SystemVersion<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self { client: client }
+        Self { client }
     }
     /// Sends a `GET` request to `/version`
     pub async fn send(
@@ -333,7 +330,7 @@ pub struct SystemPing<'a> {
 }
 impl<'a> SystemPing<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self { client: client }
+        Self { client }
     }
     /// Sends a `GET` request to `/_ping`
     pub async fn send(
@@ -374,7 +371,7 @@ pub struct SystemPingHead<'a> {
 }
 impl<'a> SystemPingHead<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self { client: client }
+        Self { client }
     }
     /// Sends a `HEAD` request to `/_ping`
     pub async fn send(
@@ -419,7 +416,7 @@ pub struct SystemEvents<'a> {
 impl<'a> SystemEvents<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             filters: Ok(None),
             since: Ok(None),
             until: Ok(None),
@@ -512,10 +509,7 @@ pub struct SystemDataUsage<'a> {
 }
 impl<'a> SystemDataUsage<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            type_: Ok(None),
-        }
+        Self { client, type_: Ok(None) }
     }
     pub fn type_<V>(mut self, value: V) -> Self
     where

@@ -17,7 +17,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `filters`: JSON encoded value of the filters (a `map[string][]string`) to
-    /// process on the volumes list. Available filters:
+    ///   process on the volumes list. Available filters:
     ///
     /// - `dangling=<boolean>` When set to `true` (or `1`), returns all
     ///   volumes that are not in use by a container. When set to `false`
@@ -75,11 +75,11 @@ impl crate::Client {
     /// Arguments:
     /// - `name`: The name or ID of the volume
     /// - `version`: The version number of the volume being updated. This is required to
-    /// avoid conflicting writes. Found in the volume's `ClusterVolume`
-    /// field.
+    ///   avoid conflicting writes. Found in the volume's `ClusterVolume`
+    ///   field.
     ///
     /// - `body`: The spec of the volume to update. Currently, only Availability may
-    /// change. All other fields must remain unchanged.
+    ///   change. All other fields must remain unchanged.
     ///
     /// ```ignore
     /// let response = client.volume_update()
@@ -142,10 +142,7 @@ pub struct VolumeList<'a> {
 }
 impl<'a> VolumeList<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            filters: Ok(None),
-        }
+        Self { client, filters: Ok(None) }
     }
     pub fn filters<V>(mut self, value: V) -> Self
     where
@@ -210,7 +207,7 @@ pub struct VolumeCreate<'a> {
 impl<'a> VolumeCreate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             body: Ok(::std::default::Default::default()),
         }
     }
@@ -223,7 +220,6 @@ impl<'a> VolumeCreate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `VolumeCreateOptions` for body failed: {}", s)
             });
@@ -234,11 +230,7 @@ impl<'a> VolumeCreate<'a> {
         self,
     ) -> Result<ResponseValue<types::Volume>, Error<types::ErrorResponse>> {
         let Self { client, body } = self;
-        let body = body
-            .and_then(|v| {
-                types::VolumeCreateOptions::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/volumes/create", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -283,7 +275,7 @@ pub struct VolumeInspect<'a> {
 impl<'a> VolumeInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
         }
     }
@@ -351,7 +343,7 @@ pub struct VolumeUpdate<'a> {
 impl<'a> VolumeUpdate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
             version: Err("version was not initialized".to_string()),
             body: Ok(::std::default::Default::default()),
@@ -384,7 +376,6 @@ impl<'a> VolumeUpdate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `VolumeUpdateBody` for body failed: {}", s)
             });
@@ -395,11 +386,7 @@ impl<'a> VolumeUpdate<'a> {
         let Self { client, name, version, body } = self;
         let name = name.map_err(Error::InvalidRequest)?;
         let version = version.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| {
-                types::VolumeUpdateBody::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/volumes/{}", client.baseurl, encode_path(& name.to_string()),
         );
@@ -449,7 +436,7 @@ pub struct VolumeDelete<'a> {
 impl<'a> VolumeDelete<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Err("name was not initialized".to_string()),
             force: Ok(None),
         }
@@ -526,10 +513,7 @@ pub struct VolumePrune<'a> {
 }
 impl<'a> VolumePrune<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            filters: Ok(None),
-        }
+        Self { client, filters: Ok(None) }
     }
     pub fn filters<V>(mut self, value: V) -> Self
     where

@@ -1152,10 +1152,12 @@ pub struct IndexInfoInner {
     Hash,
     Ord,
     PartialEq,
-    PartialOrd
+    PartialOrd,
+    Default
 )]
 pub enum LocalNodeState {
     #[serde(rename = "")]
+    #[default]
     Empty,
     #[serde(rename = "inactive")]
     Inactive,
@@ -1204,11 +1206,6 @@ impl ::std::str::FromStr for LocalNodeState {
                 other => Self::Other(other.to_owned()),
             },
         )
-    }
-}
-impl ::std::default::Default for LocalNodeState {
-    fn default() -> Self {
-        LocalNodeState::Empty
     }
 }
 /// The version number of the object such as node, service, etc. This is needed

@@ -27,8 +27,8 @@ impl crate::Client {
     /// - `all`: Return all containers. By default, only running containers are shown.
     ///
     /// - `filters`: Filters to process on the container list, encoded as JSON (a
-    /// `map[string][]string`). For example, `{"status": ["paused"]}` will
-    /// only return paused containers.
+    ///   `map[string][]string`). For example, `{"status": ["paused"]}` will
+    ///   only return paused containers.
     ///
     /// Available filters:
     ///
@@ -49,7 +49,7 @@ impl crate::Client {
     /// - `volume`=(`<volume name>` or `<mount point destination>`)
     ///
     /// - `limit`: Return this number of most recently created containers, including
-    /// non-running ones.
+    ///   non-running ones.
     ///
     /// - `size`: Return the size of container as fields `SizeRw` and `SizeRootFs`.
     ///
@@ -71,7 +71,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `name`: Assign the specified name to the container. Must match
-    /// `/?[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+    ///   `/?[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
     ///
     /// - `platform`: Platform in the format `os[/arch[/variant]]` used for image lookup.
     ///
@@ -159,7 +159,7 @@ impl crate::Client {
     /// - `stderr`: Return logs from `stderr`
     /// - `stdout`: Return logs from `stdout`
     /// - `tail`: Only return this number of log lines from the end of the logs.
-    /// Specify as an integer or `all` to output all log lines.
+    ///   Specify as an integer or `all` to output all log lines.
     ///
     /// - `timestamps`: Add timestamps to every log line
     /// - `until`: Only return logs before this time, as a UNIX timestamp
@@ -236,7 +236,7 @@ impl crate::Client {
     /// * `blkio_stats`: all fields other than `io_service_bytes_recursive`
     /// * `cpu_stats`: `cpu_usage.percpu_usage`
     /// * `memory_stats`: `max_usage` and `failcnt`
-    /// Also, `memory_stats.stats` fields are incompatible with cgroup v1.
+    ///   Also, `memory_stats.stats` fields are incompatible with cgroup v1.
     ///
     /// To calculate the values shown by the `stats` command of the docker cli tool
     /// the following formulas can be used:
@@ -255,10 +255,10 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `one_shot`: Only get a single stat instead of waiting for 2 cycles. Must be used
-    /// with `stream=false`.
+    ///   with `stream=false`.
     ///
     /// - `stream`: Stream the output. If false, the stats will be output once and then
-    /// it will disconnect.
+    ///   it will disconnect.
     ///
     /// ```ignore
     /// let response = client.container_stats()
@@ -299,8 +299,8 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `detach_keys`: Override the key sequence for detaching a container. Format is a
-    /// single character `[a-Z]` or `ctrl-<value>` where `<value>` is one
-    /// of: `a-z`, `@`, `^`, `[`, `,` or `_`.
+    ///   single character `[a-Z]` or `ctrl-<value>` where `<value>` is one
+    ///   of: `a-z`, `@`, `^`, `[`, `,` or `_`.
     ///
     /// ```ignore
     /// let response = client.container_start()
@@ -555,8 +555,8 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `detach_keys`: Override the key sequence for detaching a container.Format is a single
-    /// character `[a-Z]` or `ctrl-<value>` where `<value>` is one of: `a-z`,
-    /// `@`, `^`, `[`, `,` or `_`.
+    ///   character `[a-Z]` or `ctrl-<value>` where `<value>` is one of: `a-z`,
+    ///   `@`, `^`, `[`, `,` or `_`.
     ///
     /// - `logs`: Replay previous logs from the container.
     ///
@@ -594,8 +594,8 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `detach_keys`: Override the key sequence for detaching a container.Format is a single
-    /// character `[a-Z]` or `ctrl-<value>` where `<value>` is one of: `a-z`,
-    /// `@`, `^`, `[`, `,`, or `_`.
+    ///   character `[a-Z]` or `ctrl-<value>` where `<value>` is one of: `a-z`,
+    ///   `@`, `^`, `[`, `,`, or `_`.
     ///
     /// - `logs`: Return logs
     /// - `stderr`: Attach to `stderr`
@@ -691,16 +691,16 @@ impl crate::Client {
     /// Arguments:
     /// - `id`: ID or name of the container
     /// - `copy_uidgid`: If `1`, `true`, then it will copy UID/GID maps to the dest file or
-    /// dir
+    ///   dir
     ///
     /// - `no_overwrite_dir_non_dir`: If `1`, `true`, or `True` then it will be an error if unpacking the
-    /// given content would cause an existing directory to be replaced with
-    /// a non-directory and vice versa.
+    ///   given content would cause an existing directory to be replaced with
+    ///   a non-directory and vice versa.
     ///
     /// - `path`: Path to a directory in the container to extract the archive’s contents into.
     /// - `body`: The input stream must be a tar archive compressed with one of the
-    /// following algorithms: `identity` (no compression), `gzip`, `bzip2`,
-    /// or `xz`.
+    ///   following algorithms: `identity` (no compression), `gzip`, `bzip2`,
+    ///   or `xz`.
     ///
     /// ```ignore
     /// let response = client.put_container_archive()
@@ -772,7 +772,7 @@ pub struct ContainerList<'a> {
 impl<'a> ContainerList<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             all: Ok(None),
             filters: Ok(None),
             limit: Ok(None),
@@ -883,7 +883,7 @@ pub struct ContainerCreate<'a> {
 impl<'a> ContainerCreate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             name: Ok(None),
             platform: Ok(None),
             body: Ok(::std::default::Default::default()),
@@ -923,7 +923,6 @@ impl<'a> ContainerCreate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `ContainerCreateBody` for body failed: {}", s)
             });
@@ -939,11 +938,7 @@ impl<'a> ContainerCreate<'a> {
         let Self { client, name, platform, body } = self;
         let name = name.map_err(Error::InvalidRequest)?;
         let platform = platform.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| {
-                types::ContainerCreateBody::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/containers/create", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -991,7 +986,7 @@ pub struct ContainerInspect<'a> {
 impl<'a> ContainerInspect<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             size: Ok(None),
         }
@@ -1074,7 +1069,7 @@ pub struct ContainerTop<'a> {
 impl<'a> ContainerTop<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             ps_args: Ok(None),
         }
@@ -1166,7 +1161,7 @@ pub struct ContainerLogs<'a> {
 impl<'a> ContainerLogs<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             follow: Ok(None),
             since: Ok(None),
@@ -1332,7 +1327,7 @@ pub struct ContainerChanges<'a> {
 impl<'a> ContainerChanges<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -1401,7 +1396,7 @@ pub struct ContainerExport<'a> {
 impl<'a> ContainerExport<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -1462,7 +1457,7 @@ pub struct ContainerStats<'a> {
 impl<'a> ContainerStats<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             one_shot: Ok(None),
             stream: Ok(None),
@@ -1553,7 +1548,7 @@ pub struct ContainerResize<'a> {
 impl<'a> ContainerResize<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             h: Err("h was not initialized".to_string()),
             w: Err("w was not initialized".to_string()),
@@ -1643,7 +1638,7 @@ pub struct ContainerStart<'a> {
 impl<'a> ContainerStart<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             detach_keys: Ok(None),
         }
@@ -1726,7 +1721,7 @@ pub struct ContainerStop<'a> {
 impl<'a> ContainerStop<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             signal: Ok(None),
             t: Ok(None),
@@ -1822,7 +1817,7 @@ pub struct ContainerRestart<'a> {
 impl<'a> ContainerRestart<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             signal: Ok(None),
             t: Ok(None),
@@ -1917,7 +1912,7 @@ pub struct ContainerKill<'a> {
 impl<'a> ContainerKill<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             signal: Ok(None),
         }
@@ -1999,7 +1994,7 @@ pub struct ContainerUpdate<'a> {
 impl<'a> ContainerUpdate<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             body: Ok(::std::default::Default::default()),
         }
@@ -2024,7 +2019,6 @@ impl<'a> ContainerUpdate<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| {
                 format!("conversion to `ContainerUpdateBody` for body failed: {}", s)
             });
@@ -2039,11 +2033,7 @@ impl<'a> ContainerUpdate<'a> {
     > {
         let Self { client, id, body } = self;
         let id = id.map_err(Error::InvalidRequest)?;
-        let body = body
-            .and_then(|v| {
-                types::ContainerUpdateBody::try_from(v).map_err(|e| e.to_string())
-            })
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!(
             "{}/containers/{}/update", client.baseurl, encode_path(& id.to_string()),
         );
@@ -2091,7 +2081,7 @@ pub struct ContainerRename<'a> {
 impl<'a> ContainerRename<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             name: Err("name was not initialized".to_string()),
         }
@@ -2170,7 +2160,7 @@ pub struct ContainerPause<'a> {
 impl<'a> ContainerPause<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -2235,7 +2225,7 @@ pub struct ContainerUnpause<'a> {
 impl<'a> ContainerUnpause<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
         }
     }
@@ -2306,7 +2296,7 @@ pub struct ContainerAttach<'a> {
 impl<'a> ContainerAttach<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             detach_keys: Ok(None),
             logs: Ok(None),
@@ -2391,6 +2381,7 @@ impl<'a> ContainerAttach<'a> {
         self
     }
     /// The request `send` and `upgrade` share.
+    #[allow(clippy::result_large_err)]
     fn request(
         self,
     ) -> Result<(&'a crate::Client, ::reqwest::Request), Error<types::ErrorResponse>> {
@@ -2484,7 +2475,7 @@ pub struct ContainerAttachWebsocket<'a> {
 impl<'a> ContainerAttachWebsocket<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             detach_keys: Ok(None),
             logs: Ok(None),
@@ -2630,7 +2621,7 @@ pub struct ContainerWait<'a> {
 impl<'a> ContainerWait<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             condition: Ok(None),
         }
@@ -2717,7 +2708,7 @@ pub struct ContainerDelete<'a> {
 impl<'a> ContainerDelete<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             force: Ok(None),
             link: Ok(None),
@@ -2822,7 +2813,7 @@ pub struct ContainerArchive<'a> {
 impl<'a> ContainerArchive<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             path: Err("path was not initialized".to_string()),
         }
@@ -2903,7 +2894,7 @@ pub struct PutContainerArchive<'a> {
 impl<'a> PutContainerArchive<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             copy_uidgid: Ok(None),
             no_overwrite_dir_non_dir: Ok(None),
@@ -3037,7 +3028,7 @@ pub struct ContainerArchiveInfo<'a> {
 impl<'a> ContainerArchiveInfo<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             id: Err("id was not initialized".to_string()),
             path: Err("path was not initialized".to_string()),
         }
@@ -3115,10 +3106,7 @@ pub struct ContainerPrune<'a> {
 }
 impl<'a> ContainerPrune<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self {
-            client: client,
-            filters: Ok(None),
-        }
+        Self { client, filters: Ok(None) }
     }
     pub fn filters<V>(mut self, value: V) -> Self
     where

@@ -175,7 +175,7 @@ pub struct SystemAuth<'a> {
 impl<'a> SystemAuth<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             body: Ok(::std::default::Default::default()),
         }
     }
@@ -186,7 +186,6 @@ impl<'a> SystemAuth<'a> {
     {
         self.body = value
             .try_into()
-            .map(From::from)
             .map_err(|s| format!("conversion to `AuthConfig` for body failed: {}", s));
         self
     }
@@ -195,9 +194,7 @@ impl<'a> SystemAuth<'a> {
         self,
     ) -> Result<ResponseValue<types::AuthResponse>, Error<types::ErrorResponse>> {
         let Self { client, body } = self;
-        let body = body
-            .and_then(|v| types::AuthConfig::try_from(v).map_err(|e| e.to_string()))
-            .map_err(Error::InvalidRequest)?;
+        let body = body.map_err(Error::InvalidRequest)?;
         let url = format!("{}/auth", client.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
@@ -240,7 +237,7 @@ pub struct SystemInfo<'a> {
 }
 impl<'a> SystemInfo<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self { client: client }
+        Self { client }
     }
     /// Sends a `GET` request to `/info`
     pub async fn send(
@@ -288,7 +285,7 @@ pub struct SystemVersion<'a> {
 }
 impl<'a> SystemVersion<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self { client: client }
+        Self { client }
     }
     /// Sends a `GET` request to `/version`
     pub async fn send(
@@ -336,7 +333,7 @@ pub struct SystemPing<'a> {
 }
 impl<'a> SystemPing<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self { client: client }
+        Self { client }
     }
     /// Sends a `GET` request to `/_ping`
     pub async fn send(
@@ -377,7 +374,7 @@ pub struct SystemPingHead<'a> {
 }
 impl<'a> SystemPingHead<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
-        Self { client: client }
+        Self { client }
     }
     /// Sends a `HEAD` request to `/_ping`
     pub async fn send(
@@ -422,7 +419,7 @@ pub struct SystemEvents<'a> {
 impl<'a> SystemEvents<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             filters: Ok(None),
             since: Ok(None),
             until: Ok(None),
@@ -517,7 +514,7 @@ pub struct SystemDataUsage<'a> {
 impl<'a> SystemDataUsage<'a> {
     pub fn new(client: &'a crate::Client) -> Self {
         Self {
-            client: client,
+            client,
             type_: Ok(None),
             verbose: Ok(None),
         }

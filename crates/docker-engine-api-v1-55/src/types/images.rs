@@ -136,10 +136,12 @@ pub struct Identity {
     Hash,
     Ord,
     PartialEq,
-    PartialOrd
+    PartialOrd,
+    Default
 )]
 pub enum ImageBuildContentType {
     #[serde(rename = "application/x-tar")]
+    #[default]
     ApplicationXTar,
     /// A value this version of the API does not list, kept verbatim.
     #[serde(untagged)]
@@ -170,11 +172,6 @@ impl ::std::str::FromStr for ImageBuildContentType {
         )
     }
 }
-impl ::std::default::Default for ImageBuildContentType {
-    fn default() -> Self {
-        ImageBuildContentType::ApplicationXTar
-    }
-}
 /// `ImageBuildVersion`
 #[derive(
     ::serde::Deserialize,
@@ -185,10 +182,12 @@ impl ::std::default::Default for ImageBuildContentType {
     Hash,
     Ord,
     PartialEq,
-    PartialOrd
+    PartialOrd,
+    Default
 )]
 pub enum ImageBuildVersion {
     #[serde(rename = "1")]
+    #[default]
     X1,
     #[serde(rename = "2")]
     X2,
@@ -221,11 +220,6 @@ impl ::std::str::FromStr for ImageBuildVersion {
                 other => Self::Other(other.to_owned()),
             },
         )
-    }
-}
-impl ::std::default::Default for ImageBuildVersion {
-    fn default() -> Self {
-        ImageBuildVersion::X1
     }
 }
 /// Configuration of the image. These fields are used as defaults

@@ -16,10 +16,10 @@ pub struct EndpointPortConfig {
     /// &lt;p>&lt;br />&lt;/p>
     ///
     /// - "ingress" makes the target port accessible on every node,
-    ///  regardless of whether there is a task for the service running on
-    ///  that node or not.
+    ///   regardless of whether there is a task for the service running on
+    ///   that node or not.
     /// - "host" bypasses the routing mesh and publish the port directly on
-    ///  the swarm node where that service is running.
+    ///   the swarm node where that service is running.
     #[serde(
         rename = "PublishMode",
         default = "defaults::endpoint_port_config_publish_mode"
@@ -106,10 +106,10 @@ impl ::std::str::FromStr for EndpointPortConfigProtocol {
 /// &lt;p>&lt;br />&lt;/p>
 ///
 /// - "ingress" makes the target port accessible on every node,
-///  regardless of whether there is a task for the service running on
-///  that node or not.
+///   regardless of whether there is a task for the service running on
+///   that node or not.
 /// - "host" bypasses the routing mesh and publish the port directly on
-///  the swarm node where that service is running.
+///   the swarm node where that service is running.
 #[derive(
     ::serde::Deserialize,
     ::serde::Serialize,
@@ -809,10 +809,12 @@ impl ::std::str::FromStr for ServiceSpecUpdateConfigOrder {
     Hash,
     Ord,
     PartialEq,
-    PartialOrd
+    PartialOrd,
+    Default
 )]
 pub enum ServiceUpdateRegistryAuthFrom {
     #[serde(rename = "spec")]
+    #[default]
     Spec,
     #[serde(rename = "previous-spec")]
     PreviousSpec,
@@ -845,11 +847,6 @@ impl ::std::str::FromStr for ServiceUpdateRegistryAuthFrom {
                 other => Self::Other(other.to_owned()),
             },
         )
-    }
-}
-impl ::std::default::Default for ServiceUpdateRegistryAuthFrom {
-    fn default() -> Self {
-        ServiceUpdateRegistryAuthFrom::Spec
     }
 }
 /// `ServiceUpdateResponse`

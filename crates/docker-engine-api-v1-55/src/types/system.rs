@@ -647,10 +647,12 @@ pub struct IndexInfoInner {
     Hash,
     Ord,
     PartialEq,
-    PartialOrd
+    PartialOrd,
+    Default
 )]
 pub enum LocalNodeState {
     #[serde(rename = "")]
+    #[default]
     Empty,
     #[serde(rename = "inactive")]
     Inactive,
@@ -699,11 +701,6 @@ impl ::std::str::FromStr for LocalNodeState {
                 other => Self::Other(other.to_owned()),
             },
         )
-    }
-}
-impl ::std::default::Default for LocalNodeState {
-    fn default() -> Self {
-        LocalNodeState::Empty
     }
 }
 /// Information about the Node Resource Interface (NRI).
