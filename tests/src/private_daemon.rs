@@ -111,12 +111,23 @@ impl PrivateDaemon {
 
 impl Drop for PrivateDaemon {
     fn drop(&mut self) {
-        // The whole process group: dockerd, its containerd and shims.
+        // The whole process group: dockerd and its containerd.
         let group = self.child.id() as i32;
         let _ = Command::new("kill")
             .args(["-KILL", "--", &format!("-{group}")])
             .status();
         let _ = self.child.wait();
+        // The shims (containerd-shim-runc-v2 starts a session of its own,
+        // outside the group) and the container processes under them: every
+        // process whose command line names this daemon's directory (a shim's
+        // `-address …/exec/containerd/containerd.sock`), and its descendants.
+        let left = processes_of(&self.dir);
+        if !left.is_empty() {
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .args(left.iter().map(u32::to_string))
+                .status();
+        }
         std::thread::sleep(Duration::from_millis(200));
         // Mounts of the exec root may linger for a moment.
         let _ = Command::new("umount")
@@ -126,6 +137,52 @@ impl Drop for PrivateDaemon {
             .status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The processes whose command line names `dir`, and all their descendants.
+pub fn processes_of(dir: &Path) -> Vec<u32> {
+    let needle = dir.display().to_string();
+    // (pid, parent pid, command line) of every process.
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // `pid (comm) state ppid …`: the command may hold spaces and parentheses.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        if let Some(ppid) = ppid {
+            all.push((
+                pid,
+                ppid,
+                String::from_utf8_lossy(&cmdline).replace('\0', " "),
+            ));
+        }
+    }
+    let mut found: Vec<u32> = all
+        .iter()
+        .filter(|(_, _, cmd)| cmd.contains(&needle))
+        .map(|(pid, ..)| *pid)
+        .collect();
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        for (pid, ppid, _) in &all {
+            if *ppid == parent && !found.contains(pid) {
+                found.push(*pid);
+            }
+        }
+        i += 1;
+    }
+    found
 }
 
 /// dockerd, and a PATH where its containerd, shim and docker-init are found.

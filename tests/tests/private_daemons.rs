@@ -367,4 +367,16 @@ async fn streams_end_with_an_error_when_the_daemon_dies() {
     drop(docker);
     drop(api);
     assert_no_task_left(baseline).await;
+
+    // Nothing of the daemon outlives it: not its containerd, not the shims
+    // of the two containers still running when dockerd was killed, not the
+    // containers' processes.
+    let dir = daemon.dir().to_path_buf();
+    assert!(
+        !docker_engine_api_tests::private_daemon::processes_of(&dir).is_empty(),
+        "the shims of the running containers are found by their directory"
+    );
+    drop(daemon);
+    let left = docker_engine_api_tests::private_daemon::processes_of(&dir);
+    assert!(left.is_empty(), "processes left after the daemon: {left:?}");
 }
