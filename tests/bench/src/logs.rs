@@ -62,17 +62,19 @@ pub fn run(ctx: &Ctx) -> Result<Vec<Table>> {
             flavor.label(),
             idle.max_rss_kib as f64 / 1024.0
         ));
+        let runtime = match flavor {
+            Flavor::MultiThreadSpawned => {
+                "multi-thread runtime, read in a spawned task".to_string()
+            }
+            other => format!("{} runtime", other.label()),
+        };
         let mut mbs = vec![Vec::new(); 3];
         let mut cpu = vec![Vec::new(); 3];
         let mut rss = vec![Vec::new(); 3];
         let rounds = ctx.settings.logs_rounds;
         for round in 0..rounds {
             for kind in ClientKind::order(round) {
-                eprintln!(
-                    "logs: {} runtime, round {}/{rounds}, {kind}",
-                    flavor.label(),
-                    round + 1
-                );
+                eprintln!("logs: {runtime}, round {}/{rounds}, {kind}", round + 1);
                 let out = child::run(&Spec {
                     socket: ctx.socket.clone(),
                     client: kind,
@@ -100,12 +102,6 @@ pub fn run(ctx: &Ctx) -> Result<Vec<Table>> {
             " (headline)"
         } else {
             ""
-        };
-        let runtime = match flavor {
-            Flavor::MultiThreadSpawned => {
-                "multi-thread runtime, read in a spawned task".to_string()
-            }
-            other => format!("{} runtime", other.label()),
         };
         let mut table = Comparison::new(
             &format!(
