@@ -498,13 +498,7 @@ fn try_from_of_types(body: &syn::Expr) -> Option<String> {
     let syn::Expr::Path(func) = &*call.func else {
         return None;
     };
-    let segs: Vec<String> = func
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    match segs.as_slice() {
+    match super::path_names(&func.path).as_slice() {
         [types, ty, try_from] if types == "types" && try_from == "try_from" => Some(ty.clone()),
         _ => None,
     }
@@ -529,13 +523,7 @@ fn derive_enum_defaults(items: &mut Vec<Item>) -> Result<Vec<String>, String> {
         let [syn::Stmt::Expr(syn::Expr::Path(p), None)] = f.block.stmts.as_slice() else {
             continue;
         };
-        let segs: Vec<String> = p
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
-        if let [ty, variant] = segs.as_slice()
+        if let [ty, variant] = super::path_names(&p.path).as_slice()
             && *ty == name
         {
             defaults.insert(name, variant.clone());

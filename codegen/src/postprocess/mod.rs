@@ -123,6 +123,11 @@ pub(super) fn impl_self_name(imp: &ItemImpl) -> Option<String> {
     }
 }
 
+/// The segments of a path as names: `types::Foo` → `["types", "Foo"]`.
+pub(super) fn path_names(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 pub(super) fn impl_trait_name(imp: &ItemImpl) -> Option<String> {
     imp.trait_
         .as_ref()

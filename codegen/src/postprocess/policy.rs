@@ -113,13 +113,7 @@ fn result_inner_type_name(ty: &syn::Type) -> Option<String> {
     let Some(syn::GenericArgument::Type(syn::Type::Path(inner))) = args.args.first() else {
         return None;
     };
-    let segs: Vec<_> = inner
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    match segs.as_slice() {
+    match super::path_names(&inner.path).as_slice() {
         [types, name] if types == "types" => Some(name.clone()),
         _ => None,
     }

@@ -79,26 +79,28 @@ impl HandedOff {
                     // connection) even while the daemon sends nothing.
                     () = tx.closed() => return,
                 };
-                let (batch, after) = match first {
-                    None => (None, None),
-                    Some(Err(e)) => (None, Some(Err(e))),
-                    Some(Ok(chunk)) => gather(&mut body, chunk).await,
+                let (batch, next) = match first {
+                    None => (None, Next::End),
+                    Some(Err(e)) => (None, Next::Failed(e)),
+                    Some(Ok(chunk)) => {
+                        let (batch, next) = gather(&mut body, chunk).await;
+                        (Some(batch), next)
+                    }
                 };
                 if let Some(batch) = batch
                     && tx.send(Ok(batch)).await.is_err()
                 {
                     return;
                 }
-                match after {
-                    // More to read.
-                    Some(Ok(())) => continue,
-                    Some(Err(e)) => {
+                match next {
+                    Next::More => continue,
+                    Next::End => {
                         finished_in_task.store(true, Ordering::Release);
-                        let _ = tx.send(Err(e)).await;
                         return;
                     }
-                    None => {
+                    Next::Failed(e) => {
                         finished_in_task.store(true, Ordering::Release);
+                        let _ = tx.send(Err(e)).await;
                         return;
                     }
                 }
@@ -112,42 +114,44 @@ impl HandedOff {
     }
 }
 
+/// What follows a batch.
+enum Next {
+    /// More may come.
+    More,
+    /// The body ended.
+    End,
+    /// The body failed after the batch.
+    Failed(reqwest::Error),
+}
+
 /// `first` and the chunks the connection has ready after it, up to
-/// [`BATCH`] bytes; then what comes next: `Some(Ok(()))` more may follow,
-/// `Some(Err(_))` the body failed after the batch, `None` it ended.
-async fn gather(body: &mut Body, first: Bytes) -> (Option<Bytes>, Option<reqwest::Result<()>>) {
-    let mut batch: Option<BytesMut> = None;
-    let mut single = Some(first);
-    let mut len = single.as_ref().map_or(0, Bytes::len);
-    while len < BATCH {
+/// [`BATCH`] bytes, and what follows them.
+async fn gather(body: &mut Body, first: Bytes) -> (Bytes, Next) {
+    // A batch of one chunk is passed on without a copy.
+    let mut joined: Option<BytesMut> = None;
+    let next = loop {
+        if joined.as_ref().map_or(first.len(), BytesMut::len) >= BATCH {
+            break Next::More;
+        }
         // Let the connection's task (woken by the last read) decode the
         // next chunk on this worker before looking for it.
         tokio::task::yield_now().await;
-        match body.next().now_or_never() {
+        let chunk = match body.next().now_or_never() {
             // Nothing ready: pass on what there is.
-            None => break,
-            Some(Some(Ok(chunk))) => {
-                let b = batch.get_or_insert_with(|| {
-                    let mut b = BytesMut::with_capacity(BATCH);
-                    b.extend_from_slice(&single.take().unwrap_or_default());
-                    b
-                });
-                b.extend_from_slice(&chunk);
-                len += chunk.len();
-            }
-            Some(Some(Err(e))) => return (Some(joined(batch, single)), Some(Err(e))),
-            Some(None) => return (Some(joined(batch, single)), None),
-        }
-    }
-    (Some(joined(batch, single)), Some(Ok(())))
-}
-
-/// A batch of one chunk is passed on without a copy.
-fn joined(batch: Option<BytesMut>, single: Option<Bytes>) -> Bytes {
-    match batch {
-        Some(b) => b.freeze(),
-        None => single.unwrap_or_default(),
-    }
+            None => break Next::More,
+            Some(None) => break Next::End,
+            Some(Some(Err(e))) => break Next::Failed(e),
+            Some(Some(Ok(chunk))) => chunk,
+        };
+        joined
+            .get_or_insert_with(|| {
+                let mut b = BytesMut::with_capacity(BATCH);
+                b.extend_from_slice(&first);
+                b
+            })
+            .extend_from_slice(&chunk);
+    };
+    (joined.map_or(first, BytesMut::freeze), next)
 }
 
 impl Stream for HandedOff {

@@ -179,14 +179,7 @@ impl Client {
                     .api_version
             }
             Client::Bollard(d) => d.version().await?.api_version,
-            Client::Raw {
-                conn, typed: true, ..
-            } => {
-                let path = format!("{}/version", raw::PREFIX);
-                let body = raw::get_body(conn, &path).await?;
-                serde_json::from_slice::<v1_51::types::SystemVersion>(&body)?.api_version
-            }
-            Client::Raw { conn, .. } => {
+            Client::Raw { conn, typed, .. } => {
                 #[derive(Deserialize)]
                 struct Version {
                     #[serde(rename = "ApiVersion")]
@@ -194,7 +187,11 @@ impl Client {
                 }
                 let path = format!("{}/version", raw::PREFIX);
                 let body = raw::get_body(conn, &path).await?;
-                serde_json::from_slice::<Version>(&body)?.api_version
+                if *typed {
+                    serde_json::from_slice::<v1_51::types::SystemVersion>(&body)?.api_version
+                } else {
+                    serde_json::from_slice::<Version>(&body)?.api_version
+                }
             }
         };
         v.ok_or_else(|| anyhow!("/version has no ApiVersion"))
@@ -220,15 +217,7 @@ impl Client {
                 let list = d.list_containers(Some(options)).await?;
                 list.iter().filter(|s| has(s.labels.as_ref())).count()
             }
-            Client::Raw {
-                conn, typed: true, ..
-            } => {
-                let path = format!("{}/containers/json?all=1", raw::PREFIX);
-                let body = raw::get_body(conn, &path).await?;
-                let list: Vec<v1_51::types::ContainerSummary> = serde_json::from_slice(&body)?;
-                list.iter().filter(|s| has(s.labels.as_ref())).count()
-            }
-            Client::Raw { conn, .. } => {
+            Client::Raw { conn, typed, .. } => {
                 #[derive(Deserialize)]
                 struct Summary {
                     #[serde(rename = "Id")]
@@ -238,8 +227,13 @@ impl Client {
                 }
                 let path = format!("{}/containers/json?all=1", raw::PREFIX);
                 let body = raw::get_body(conn, &path).await?;
-                let list: Vec<Summary> = serde_json::from_slice(&body)?;
-                list.iter().filter(|s| has(s.labels.as_ref())).count()
+                if *typed {
+                    let list: Vec<v1_51::types::ContainerSummary> = serde_json::from_slice(&body)?;
+                    list.iter().filter(|s| has(s.labels.as_ref())).count()
+                } else {
+                    let list: Vec<Summary> = serde_json::from_slice(&body)?;
+                    list.iter().filter(|s| has(s.labels.as_ref())).count()
+                }
             }
         })
     }
@@ -257,14 +251,7 @@ impl Client {
                     .id
             }
             Client::Bollard(d) => d.inspect_container(id, None).await?.id,
-            Client::Raw {
-                conn, typed: true, ..
-            } => {
-                let path = format!("{}/containers/{id}/json", raw::PREFIX);
-                let body = raw::get_body(conn, &path).await?;
-                serde_json::from_slice::<v1_51::types::ContainerInspectResponse>(&body)?.id
-            }
-            Client::Raw { conn, .. } => {
+            Client::Raw { conn, typed, .. } => {
                 #[derive(Deserialize)]
                 struct Inspect {
                     #[serde(rename = "Id")]
@@ -272,7 +259,11 @@ impl Client {
                 }
                 let path = format!("{}/containers/{id}/json", raw::PREFIX);
                 let body = raw::get_body(conn, &path).await?;
-                serde_json::from_slice::<Inspect>(&body)?.id
+                if *typed {
+                    serde_json::from_slice::<v1_51::types::ContainerInspectResponse>(&body)?.id
+                } else {
+                    serde_json::from_slice::<Inspect>(&body)?.id
+                }
             }
         };
         found.ok_or_else(|| anyhow!("inspect of {id} has no Id"))

@@ -40,21 +40,27 @@ pub struct Comparison {
 
 impl Comparison {
     pub fn new(title: &str, note: &str) -> Self {
+        Self::with_header(
+            title,
+            note,
+            &[
+                "",
+                "ours",
+                "bollard",
+                "raw hyper (floor)",
+                "ours/floor",
+                "bollard/floor",
+                "ours/bollard",
+            ],
+        )
+    }
+
+    fn with_header(title: &str, note: &str, header: &[&str]) -> Self {
         Comparison {
             table: Table {
                 title: title.into(),
                 note: note.into(),
-                header: [
-                    "",
-                    "ours",
-                    "bollard",
-                    "raw hyper (floor)",
-                    "ours/floor",
-                    "bollard/floor",
-                    "ours/bollard",
-                ]
-                .map(String::from)
-                .to_vec(),
+                header: header.iter().map(|h| h.to_string()).collect(),
                 rows: Vec::new(),
             },
         }
@@ -77,26 +83,21 @@ impl Comparison {
     /// With the fair floor (raw hyper decoding the generated types) as the
     /// reference and the minimal-decode floor as a second one.
     pub fn with_fair_floor(title: &str, note: &str) -> Self {
-        Comparison {
-            table: Table {
-                title: title.into(),
-                note: note.into(),
-                header: [
-                    "",
-                    "ours",
-                    "bollard",
-                    "fair floor (raw hyper, generated types)",
-                    "raw hyper (minimal decode)",
-                    "ours/fair floor",
-                    "bollard/fair floor",
-                    "ours/minimal",
-                    "ours/bollard",
-                ]
-                .map(String::from)
-                .to_vec(),
-                rows: Vec::new(),
-            },
-        }
+        Self::with_header(
+            title,
+            note,
+            &[
+                "",
+                "ours",
+                "bollard",
+                "fair floor (raw hyper, generated types)",
+                "raw hyper (minimal decode)",
+                "ours/fair floor",
+                "bollard/fair floor",
+                "ours/minimal",
+                "ours/bollard",
+            ],
+        )
     }
 
     /// `values`: ours, bollard, fair floor, raw hyper (a table made by
