@@ -50,7 +50,9 @@ pub fn crate_files(
          negotiates the version and hands out this crate's [`Client`]. To use the\n\
          crate alone, build a `reqwest::Client` (with `unix_socket` for a local\n\
          daemon, and no overall timeout: many operations stream) and call\n\
-         `Client::new_with_client(\"http://localhost/v{version}\", http)`.\n\n\
+         `Client::new_with_client(\"http://localhost/v{version}\", http, Transport::Reqwest)`\n\
+         (or a `Transport::Unix` to the same socket: requests then skip reqwest's\n\
+         stack, see `docker_engine_api_runtime::UnixTransport`).\n\n\
          [`types`] holds every type and [`builder`] every operation's builder,\n\
          each in a module per API tag (`containers`, `images`, …) re-exported at\n\
          one path. Streaming operations answer a `ByteStream`; [`stream_items`]\n\
@@ -71,6 +73,10 @@ pub fn crate_files(
 
         /// The Engine API version this crate speaks (the `/vX.Y` path prefix).
         pub const API_VERSION: &str = #version_str;
+
+        /// How the [`Client`]'s requests reach the daemon (its last
+        /// constructor argument).
+        pub use ::docker_engine_api_runtime::Transport;
 
         pub mod builder;
         pub mod types;
@@ -225,7 +231,7 @@ fn crate_readme(spec: &SpecFile) -> String {
          negotiates the API version and hands out this crate's `Client` with its \
          `{feature}` feature (`docker.{feature}()`). To use this crate alone, build a \
          `reqwest::Client` (with `unix_socket` for a local daemon, no overall timeout) and call \
-         `Client::new_with_client(\"http://localhost/v{version}\", http)`.\n\n\
+         `Client::new_with_client(\"http://localhost/v{version}\", http, Transport::Reqwest)`.\n\n\
          Generated crates follow the facade's version; see its README for the versioning \
          policy. License: Apache-2.0 (the swagger file is Docker's, Apache-2.0).\n",
         name = version.crate_name(),
@@ -258,9 +264,9 @@ fn hooks(model: &ApiModel) -> Result<TokenStream, String> {
         ));
     }
     Ok(quote! {
-        /// progenitor's default hooks: the runtime's exchange sends the
-        /// headers of protocol upgrades itself.
-        impl ClientHooks<()> for Client {}
+        /// progenitor's default hooks, which the runtime's exchange does not
+        /// call: it sends through the client's `Transport` itself.
+        impl ClientHooks<::docker_engine_api_runtime::Transport> for Client {}
 
         /// An error answer whose body is not Docker's JSON keeps the daemon's
         /// text as its message.
@@ -359,7 +365,7 @@ pub fn facade_versions(versions: &[ApiVersion]) -> OutputFile {
             #[cfg(feature = "latest")]
             pub async fn latest(&self) -> Result<#ident::Client, crate::Error> {
                 let spoken = self.speaks_with(ApiVersion::new(#major, #minor)).await?;
-                Ok(#ident::Client::new_with_client(&self.versioned_url(spoken), self.http().clone()))
+                Ok(#ident::Client::new_with_client(&self.versioned_url(spoken), self.http().clone(), self.transport().clone()))
             }
         }
     });
@@ -408,15 +414,21 @@ pub fn facade_versions(versions: &[ApiVersion]) -> OutputFile {
             /// The client with the types of version `types` (if it is compiled
             /// in) that speaks version `spoken` (the `/vX.Y` prefix of its
             /// requests) to `base_url` (`http://host[:port]`, no prefix).
-            pub(crate) fn new(types: ApiVersion, spoken: ApiVersion, base_url: &str, http: reqwest::Client) -> Option<Self> {
+            pub(crate) fn new(
+                types: ApiVersion,
+                spoken: ApiVersion,
+                base_url: &str,
+                http: reqwest::Client,
+                transport: docker_engine_api_runtime::Transport,
+            ) -> Option<Self> {
                 let url = format!("{base_url}/v{spoken}");
                 match (types.major, types.minor) {
                     #(
                         #[cfg(feature = #features)]
-                        (#majors, #minors) => Some(Self::#variants(#idents::Client::new_with_client(&url, http))),
+                        (#majors, #minors) => Some(Self::#variants(#idents::Client::new_with_client(&url, http, transport))),
                     )*
                     _ => {
-                        let _ = (url, http);
+                        let _ = (url, http, transport);
                         None
                     }
                 }
@@ -452,7 +464,7 @@ pub fn facade_versions(versions: &[ApiVersion]) -> OutputFile {
                 pub async fn #idents(&self) -> Result<#idents::Client, crate::Error> {
                     let version = ApiVersion::new(#majors, #minors);
                     self.require(version).await?;
-                    Ok(#idents::Client::new_with_client(&self.versioned_url(version), self.http().clone()))
+                    Ok(#idents::Client::new_with_client(&self.versioned_url(version), self.http().clone(), self.transport().clone()))
                 }
             )*
 

@@ -58,6 +58,9 @@ fn settings(interface: Interface) -> GenerationSettings {
         // The generator emits `impl ClientHooks for Client` itself (upgrade
         // headers); `Expected` makes a missing impl a compile error.
         .with_hooks(progenitor::HooksMode::Expected)
+        // Every `Client` carries how its requests travel: reqwest, or the
+        // runtime's unix-socket transport (see its module for why).
+        .with_inner_type(quote::quote!(::docker_engine_api_runtime::Transport))
         .with_derive("PartialEq");
     settings
 }

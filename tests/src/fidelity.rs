@@ -20,7 +20,7 @@ use serde_json::Value;
 
 /// The trait every generated client implements (the same for every version):
 /// its base URL and its HTTP client.
-pub use docker_engine_client::v1_51::ClientInfo;
+pub use docker_engine_client::v1_51::{ClientInfo, Transport};
 
 /// One step of a JSON path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -247,7 +247,7 @@ pub fn round_trip<T: DeserializeOwned + Serialize>(raw: &[u8]) -> Result<Loss, S
 /// `GET path` (below the client's `/vX.Y` base URL) with the generated
 /// client's own connection, answering the daemon's raw body; any status but
 /// 200 is an error that shows the daemon's answer.
-pub async fn get_raw<C: ClientInfo<()>>(client: &C, path: &str) -> Result<Vec<u8>, String> {
+pub async fn get_raw<C: ClientInfo<Transport>>(client: &C, path: &str) -> Result<Vec<u8>, String> {
     let (status, body) = get_answer(client, path).await?;
     if status != 200 {
         return Err(format!(
@@ -261,7 +261,7 @@ pub async fn get_raw<C: ClientInfo<()>>(client: &C, path: &str) -> Result<Vec<u8
 
 /// `GET path` as [`get_raw`] does, answering the status and the raw body
 /// whatever the status.
-pub async fn get_answer<C: ClientInfo<()>>(
+pub async fn get_answer<C: ClientInfo<Transport>>(
     client: &C,
     path: &str,
 ) -> Result<(u16, Vec<u8>), String> {
@@ -284,7 +284,7 @@ pub async fn get_answer<C: ClientInfo<()>>(
 pub async fn get_and_round_trip<T, C>(client: &C, path: &str) -> Result<Loss, String>
 where
     T: DeserializeOwned + Serialize,
-    C: ClientInfo<()>,
+    C: ClientInfo<Transport>,
 {
     let raw = get_raw(client, path).await?;
     round_trip::<T>(&raw).map_err(|e| format!("GET {path}: {e}"))

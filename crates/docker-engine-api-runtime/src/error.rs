@@ -3,8 +3,9 @@
 //! progenitor's own `Error` prints an error answer as its whole header map
 //! and the `Debug` of its body, which is what a user of `?` into
 //! `Box<dyn Error>` or `anyhow` saw. This one has the same variants (so code
-//! that matches on them reads the same) and prints like the facade's errors
-//! and the Docker CLI: `No such container: x (HTTP 404)`.
+//! that matches on them reads the same), and `ConnectionError` for the unix
+//! transport, and prints like the facade's errors and the Docker CLI: `No
+//! such container: x (HTTP 404)`.
 
 use std::fmt;
 
@@ -20,6 +21,8 @@ pub enum Error<E> {
     InvalidRequest(String),
     /// The request did not reach the daemon, or no answer came.
     CommunicationError(reqwest::Error),
+    /// The same, over the unix-socket transport ([`crate::UnixTransport`]).
+    ConnectionError(crate::SendError),
     /// A `101` answer whose connection could not be taken over.
     InvalidUpgrade(reqwest::Error),
     /// A `4xx`/`5xx` answer, with Docker's error body (or the daemon's text
@@ -45,7 +48,10 @@ impl<E> Error<E> {
             Error::CommunicationError(e)
             | Error::InvalidUpgrade(e)
             | Error::ResponseBodyError(e) => e.status(),
-            Error::InvalidRequest(_) | Error::InvalidResponsePayload(..) | Error::Custom(_) => None,
+            Error::InvalidRequest(_)
+            | Error::ConnectionError(_)
+            | Error::InvalidResponsePayload(..)
+            | Error::Custom(_) => None,
         }
     }
 }
@@ -125,6 +131,7 @@ impl<E: DaemonError> fmt::Display for Error<E> {
                 }
             }
             Error::CommunicationError(e) => write!(f, "cannot talk to the daemon: {}", chain(e)),
+            Error::ConnectionError(e) => write!(f, "cannot talk to the daemon: {}", chain(e)),
             Error::InvalidUpgrade(e) => {
                 write!(f, "the connection did not switch protocols: {}", chain(e))
             }
@@ -158,6 +165,7 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
             Error::InvalidRequest(m) => f.debug_tuple("InvalidRequest").field(m).finish(),
             Error::Custom(m) => f.debug_tuple("Custom").field(m).finish(),
             Error::CommunicationError(e) => f.debug_tuple("CommunicationError").field(e).finish(),
+            Error::ConnectionError(e) => f.debug_tuple("ConnectionError").field(e).finish(),
             Error::InvalidUpgrade(e) => f.debug_tuple("InvalidUpgrade").field(e).finish(),
             Error::ResponseBodyError(e) => f.debug_tuple("ResponseBodyError").field(e).finish(),
             Error::InvalidResponsePayload(_, e) => {
@@ -173,6 +181,7 @@ impl<E: DaemonError + fmt::Debug> std::error::Error for Error<E> {
             Error::CommunicationError(e)
             | Error::InvalidUpgrade(e)
             | Error::ResponseBodyError(e) => Some(e),
+            Error::ConnectionError(e) => Some(e),
             Error::InvalidResponsePayload(_, e) => Some(e),
             _ => None,
         }

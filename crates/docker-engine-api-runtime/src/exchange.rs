@@ -1,6 +1,6 @@
-//! The exchange every generated operation shares: run the client hooks, send,
-//! check the status, turn an error answer into a typed error; then read the
-//! success body the way the operation wants it.
+//! The exchange every generated operation shares: send through the client's
+//! [`Transport`], check the status, turn an error answer into a typed error;
+//! then read the success body the way the operation wants it.
 //!
 //! A generated `send` builds its `reqwest::Request` and ends with one call:
 //!
@@ -13,12 +13,12 @@
 //! Every error of a generated call is made here (apart from a builder's own
 //! `InvalidRequest`), as this crate's [`Error`].
 
-use progenitor_client::{ByteStream, ClientHooks, OperationInfo, ResponseValue};
+use progenitor_client::{ByteStream, ClientInfo, OperationInfo, ResponseValue};
 use serde::de::DeserializeOwned;
 
-use crate::Protocol;
 use crate::error::Error;
 use crate::error_body::{error_message, read_error_body};
+use crate::{Protocol, Transport};
 
 /// What answer the operation expects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,8 +39,14 @@ pub trait DaemonError: DeserializeOwned {
     fn message(&self) -> &str;
 }
 
-/// Sends `request` through `client`'s hooks and returns the response when
-/// its status is the one `expect`s.
+/// Sends `request` through `client`'s transport and returns the response
+/// when its status is the one `expect`s.
+///
+/// An upgrade always goes through the `reqwest::Client` (whose `Upgraded`
+/// the generated `upgrade()` answers); everything else through a
+/// [`Transport::Unix`] when the client has one. progenitor's hooks
+/// (`ClientHooks`) are not called: a generated crate implements them with
+/// their defaults, which do nothing but send with the `reqwest::Client`.
 ///
 /// - a `4xx`/`5xx` becomes [`Error::ErrorResponse`] with the status, the
 ///   headers and the daemon's message: its JSON error body, or its text when
@@ -50,20 +56,23 @@ pub trait DaemonError: DeserializeOwned {
 pub async fn exchange<C, E>(
     client: &C,
     mut request: reqwest::Request,
-    info: &OperationInfo,
+    _info: &OperationInfo,
     expect: Expect,
 ) -> Result<reqwest::Response, Error<E>>
 where
-    C: ClientHooks<()>,
+    C: ClientInfo<Transport>,
     E: DaemonError,
 {
-    if let Expect::Upgrade(protocol) = expect {
-        crate::upgrade::request_upgrade(request.headers_mut(), protocol);
-    }
-    client.pre::<E>(&mut request, info).await?;
-    let result = client.exec(request, info).await;
-    client.post::<E>(&result, info).await?;
-    let response = result?;
+    let response = match (client.inner(), expect) {
+        (Transport::Unix(unix), Expect::Success) => {
+            unix.send(request).await.map_err(Error::ConnectionError)?
+        }
+        (_, Expect::Upgrade(protocol)) => {
+            crate::upgrade::request_upgrade(request.headers_mut(), protocol);
+            client.client().execute(request).await?
+        }
+        (_, Expect::Success) => client.client().execute(request).await?,
+    };
     let status = response.status().as_u16();
     match (expect, status) {
         (Expect::Upgrade(_), 101) | (Expect::Success, 200..=299) => Ok(response),
@@ -150,10 +159,10 @@ mod tests {
         }
     }
 
-    /// A client with progenitor's default hooks.
+    /// A client that sends with its `reqwest::Client`.
     struct TestClient(reqwest::Client);
 
-    impl progenitor_client::ClientInfo<()> for TestClient {
+    impl progenitor_client::ClientInfo<Transport> for TestClient {
         fn api_version() -> &'static str {
             "test"
         }
@@ -163,12 +172,10 @@ mod tests {
         fn client(&self) -> &reqwest::Client {
             &self.0
         }
-        fn inner(&self) -> &() {
-            &()
+        fn inner(&self) -> &Transport {
+            &Transport::Reqwest
         }
     }
-
-    impl ClientHooks<()> for TestClient {}
 
     const INFO: OperationInfo = OperationInfo {
         operation_id: "test",

@@ -12,8 +12,10 @@
 //! - with the `client` feature (the default): [`Error`], the error of every
 //!   generated call (it prints like the Docker CLI: `No such container: x
 //!   (HTTP 404)`); [`exchange`], the one exchange
-//!   every generated operation shares (hooks, send, status, Docker's error
-//!   body, bounded, [`error_message`]), the success readers ([`read_json`], [`read_json_or_empty`], [`read_empty`],
+//!   every generated operation shares (send, status, Docker's error
+//!   body, bounded, [`error_message`]); [`Transport`], how a generated
+//!   client's requests travel (reqwest, or [`UnixTransport`]: hyper's HTTP/1
+//!   connections to a unix socket, without reqwest's stack); the success readers ([`read_json`], [`read_json_or_empty`], [`read_empty`],
 //!   [`read_stream`], [`read_upgrade`]) and the upgrade headers
 //!   ([`request_upgrade`], [`websocket_key`]).
 
@@ -24,6 +26,8 @@ mod error_body;
 #[cfg(feature = "client")]
 mod exchange;
 mod protocol;
+#[cfg(feature = "client")]
+mod transport;
 #[cfg(feature = "client")]
 mod upgrade;
 mod version;
@@ -38,6 +42,8 @@ pub use exchange::{
     read_upgrade,
 };
 pub use protocol::{ParseProtocolError, Protocol};
+#[cfg(feature = "client")]
+pub use transport::{SendError, Transport, UnixTransport, UnixTransportBuilder};
 #[cfg(feature = "client")]
 pub use upgrade::{request_upgrade, websocket_key};
 pub use version::{ApiVersion, ParseVersionError};

@@ -8,7 +8,9 @@
 //! negotiates the version and hands out this crate's [`Client`]. To use the
 //! crate alone, build a `reqwest::Client` (with `unix_socket` for a local
 //! daemon, and no overall timeout: many operations stream) and call
-//! `Client::new_with_client("http://localhost/v1.48", http)`.
+//! `Client::new_with_client("http://localhost/v1.48", http, Transport::Reqwest)`
+//! (or a `Transport::Unix` to the same socket: requests then skip reqwest's
+//! stack, see `docker_engine_api_runtime::UnixTransport`).
 //!
 //! [`types`] holds every type and [`builder`] every operation's builder,
 //! each in a module per API tag (`containers`, `images`, …) re-exported at
@@ -20,6 +22,9 @@
 #![allow(unused_imports)]
 /// The Engine API version this crate speaks (the `/vX.Y` path prefix).
 pub const API_VERSION: &str = "1.48";
+/// How the [`Client`]'s requests reach the daemon (its last
+/// constructor argument).
+pub use ::docker_engine_api_runtime::Transport;
 pub mod builder;
 pub mod types;
 #[allow(unused_imports)]
@@ -108,6 +113,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: ::docker_engine_api_runtime::Transport,
 }
 impl Client {
     /// Create a new client.
@@ -115,7 +121,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: ::docker_engine_api_runtime::Transport) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -123,7 +129,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -131,14 +137,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: ::docker_engine_api_runtime::Transport,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<::docker_engine_api_runtime::Transport> for Client {
     fn api_version() -> &'static str {
         "1.48"
     }
@@ -148,24 +159,24 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &::docker_engine_api_runtime::Transport {
+        &self.inner
     }
 }
 const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<()>,
+        Client: ClientHooks<::docker_engine_api_runtime::Transport>,
     {}
 };
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
 }
-/// progenitor's default hooks: the runtime's exchange sends the
-/// headers of protocol upgrades itself.
-impl ClientHooks<()> for Client {}
+/// progenitor's default hooks, which the runtime's exchange does not
+/// call: it sends through the client's `Transport` itself.
+impl ClientHooks<::docker_engine_api_runtime::Transport> for Client {}
 /// An error answer whose body is not Docker's JSON keeps the daemon's
 /// text as its message.
 impl ::docker_engine_api_runtime::DaemonError for types::ErrorResponse {

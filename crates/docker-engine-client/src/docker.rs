@@ -3,6 +3,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use docker_engine_api_runtime::{Transport, UnixTransport};
+
 use crate::ApiVersion;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
@@ -19,6 +21,11 @@ pub struct Docker {
 
 struct Inner {
     http: reqwest::Client,
+    /// What the typed clients' requests go through: for a unix socket
+    /// (`unix://`, and the `ssh://` bridge's socket), hyper's connections to
+    /// it (the runtime's `UnixTransport`), else `http`. Upgrades and the
+    /// facade's own requests (ping, hijack) always use `http`.
+    transport: Transport,
     host: Host,
     base_url: String,
     pinned: Option<ApiVersion>,
@@ -103,10 +110,8 @@ impl Docker {
     /// or outside any tokio runtime.
     pub fn connect(config: Config) -> Result<Self, Error> {
         let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("docker-engine-api-rs/", env!("CARGO_PKG_VERSION")))
-            // Idle pooled connections are closed after a while; the daemon
-            // keeps its own limit too.
-            .pool_idle_timeout(Duration::from_secs(60))
+            .user_agent(USER_AGENT)
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             // A daemon never redirects. Following one would send the request,
             // its body and `X-Registry-Auth` to another host (reqwest strips
             // only `Authorization` and cookies); Go's client does not follow
@@ -119,9 +124,11 @@ impl Docker {
             builder = builder.connect_timeout(t);
         }
         let mut ssh_bridge = None;
+        let mut socket = None;
         match &config.host {
             Host::Unix(path) => {
                 builder = without_tls(builder.unix_socket(path.clone()))?;
+                socket = Some(path.clone());
             }
             Host::Ssh(target) => {
                 let bridge = crate::ssh_bridge::SshBridge::start(
@@ -131,6 +138,7 @@ impl Docker {
                 )
                 .map_err(|e| e.with_host(&config.host))?;
                 builder = without_tls(builder.unix_socket(bridge.socket().to_path_buf()))?;
+                socket = Some(bridge.socket().to_path_buf());
                 ssh_bridge = Some(bridge);
             }
             Host::Tcp { tls: true, .. } => {
@@ -147,11 +155,23 @@ impl Docker {
             )
             .with_host(&config.host)
         })?;
+        let transport = match socket {
+            Some(path) => Transport::Unix(
+                UnixTransport::builder(path)
+                    .connect_timeout(config.connect_timeout)
+                    .read_timeout(config.read_timeout)
+                    .user_agent(reqwest::header::HeaderValue::from_static(USER_AGENT))
+                    .idle_timeout(POOL_IDLE_TIMEOUT)
+                    .build(),
+            ),
+            None => Transport::Reqwest,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 base_url: config.host.base_url(),
                 host: config.host,
                 http,
+                transport,
                 pinned: config.api_version,
                 request_timeout: config.request_timeout,
                 negotiated: Mutex::new(None),
@@ -409,6 +429,7 @@ impl Docker {
             negotiated.version,
             &self.inner.base_url,
             self.inner.http.clone(),
+            self.inner.transport.clone(),
         )
         .ok_or_else(|| not_compiled(negotiated.types).with_host(self.host()))
     }
@@ -423,6 +444,7 @@ impl Docker {
             version,
             &self.inner.base_url,
             self.inner.http.clone(),
+            self.inner.transport.clone(),
         )
         .ok_or_else(|| not_compiled(version).with_host(self.host()))
     }
@@ -450,7 +472,19 @@ impl Docker {
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
     }
+
+    /// What the typed clients' requests go through (shared with them).
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
 }
+
+/// The `User-Agent` of every request.
+const USER_AGENT: &str = concat!("docker-engine-api-rs/", env!("CARGO_PKG_VERSION"));
+
+/// Idle pooled connections are closed after a while (reqwest's and the unix
+/// transport's); the daemon keeps its own limit too.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn not_compiled(version: ApiVersion) -> Error {
     let hint = if ALL.contains(&version) {

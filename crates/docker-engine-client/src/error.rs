@@ -288,6 +288,14 @@ impl<E: docker_engine_api_runtime::DaemonError> From<docker_engine_api_runtime::
             P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
                 Error::transport(e)
             }
+            P::ConnectionError(e) => {
+                let kind = if e.is_timeout() {
+                    ErrorKind::Timeout
+                } else {
+                    ErrorKind::Connection
+                };
+                Error::new(kind, error_chain(&e)).with_source(e)
+            }
             P::InvalidRequest(message) => Error::new(ErrorKind::InvalidRequest, message),
             P::Custom(message) => Error::new(ErrorKind::Other, message),
         }

@@ -142,75 +142,76 @@ impl VersionedClient {
         spoken: ApiVersion,
         base_url: &str,
         http: reqwest::Client,
+        transport: docker_engine_api_runtime::Transport,
     ) -> Option<Self> {
         let url = format!("{base_url}/v{spoken}");
         match (types.major, types.minor) {
             #[cfg(feature = "v1_40")]
             (1u32, 40u32) => {
-                Some(Self::V1_40(v1_40::Client::new_with_client(&url, http)))
+                Some(Self::V1_40(v1_40::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_41")]
             (1u32, 41u32) => {
-                Some(Self::V1_41(v1_41::Client::new_with_client(&url, http)))
+                Some(Self::V1_41(v1_41::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_42")]
             (1u32, 42u32) => {
-                Some(Self::V1_42(v1_42::Client::new_with_client(&url, http)))
+                Some(Self::V1_42(v1_42::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_43")]
             (1u32, 43u32) => {
-                Some(Self::V1_43(v1_43::Client::new_with_client(&url, http)))
+                Some(Self::V1_43(v1_43::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_44")]
             (1u32, 44u32) => {
-                Some(Self::V1_44(v1_44::Client::new_with_client(&url, http)))
+                Some(Self::V1_44(v1_44::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_45")]
             (1u32, 45u32) => {
-                Some(Self::V1_45(v1_45::Client::new_with_client(&url, http)))
+                Some(Self::V1_45(v1_45::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_46")]
             (1u32, 46u32) => {
-                Some(Self::V1_46(v1_46::Client::new_with_client(&url, http)))
+                Some(Self::V1_46(v1_46::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_47")]
             (1u32, 47u32) => {
-                Some(Self::V1_47(v1_47::Client::new_with_client(&url, http)))
+                Some(Self::V1_47(v1_47::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_48")]
             (1u32, 48u32) => {
-                Some(Self::V1_48(v1_48::Client::new_with_client(&url, http)))
+                Some(Self::V1_48(v1_48::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_49")]
             (1u32, 49u32) => {
-                Some(Self::V1_49(v1_49::Client::new_with_client(&url, http)))
+                Some(Self::V1_49(v1_49::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_50")]
             (1u32, 50u32) => {
-                Some(Self::V1_50(v1_50::Client::new_with_client(&url, http)))
+                Some(Self::V1_50(v1_50::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_51")]
             (1u32, 51u32) => {
-                Some(Self::V1_51(v1_51::Client::new_with_client(&url, http)))
+                Some(Self::V1_51(v1_51::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_52")]
             (1u32, 52u32) => {
-                Some(Self::V1_52(v1_52::Client::new_with_client(&url, http)))
+                Some(Self::V1_52(v1_52::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_53")]
             (1u32, 53u32) => {
-                Some(Self::V1_53(v1_53::Client::new_with_client(&url, http)))
+                Some(Self::V1_53(v1_53::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_54")]
             (1u32, 54u32) => {
-                Some(Self::V1_54(v1_54::Client::new_with_client(&url, http)))
+                Some(Self::V1_54(v1_54::Client::new_with_client(&url, http, transport)))
             }
             #[cfg(feature = "v1_55")]
             (1u32, 55u32) => {
-                Some(Self::V1_55(v1_55::Client::new_with_client(&url, http)))
+                Some(Self::V1_55(v1_55::Client::new_with_client(&url, http, transport)))
             }
             _ => {
-                let _ = (url, http);
+                let _ = (url, http, transport);
                 None
             }
         }
@@ -302,6 +303,7 @@ impl crate::Docker {
             v1_40::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -314,6 +316,7 @@ impl crate::Docker {
             v1_41::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -326,6 +329,7 @@ impl crate::Docker {
             v1_42::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -338,6 +342,7 @@ impl crate::Docker {
             v1_43::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -350,6 +355,7 @@ impl crate::Docker {
             v1_44::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -362,6 +368,7 @@ impl crate::Docker {
             v1_45::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -374,6 +381,7 @@ impl crate::Docker {
             v1_46::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -386,6 +394,7 @@ impl crate::Docker {
             v1_47::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -398,6 +407,7 @@ impl crate::Docker {
             v1_48::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -410,6 +420,7 @@ impl crate::Docker {
             v1_49::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -422,6 +433,7 @@ impl crate::Docker {
             v1_50::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -434,6 +446,7 @@ impl crate::Docker {
             v1_51::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -446,6 +459,7 @@ impl crate::Docker {
             v1_52::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -458,6 +472,7 @@ impl crate::Docker {
             v1_53::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -470,6 +485,7 @@ impl crate::Docker {
             v1_54::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -482,6 +498,7 @@ impl crate::Docker {
             v1_55::Client::new_with_client(
                 &self.versioned_url(version),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
@@ -493,6 +510,7 @@ impl crate::Docker {
             v1_55::Client::new_with_client(
                 &self.versioned_url(spoken),
                 self.http().clone(),
+                self.transport().clone(),
             ),
         )
     }
