@@ -310,8 +310,10 @@ fn numbered(n: usize) -> String {
 }
 
 /// The test body runs in `block_on` of a multi-thread runtime, as a
-/// `#[tokio::main]` function does: streams are read through a task of their
-/// own there (`hand_off.rs`), which must lose, reorder and delay nothing.
+/// `#[tokio::main]` function does: there a unix socket's answers are read in
+/// `block_on` itself, driving their connection (the runtime's
+/// `transport.rs`), and reqwest's through a task of their own (its
+/// `hand_off.rs`); neither may lose, reorder or delay anything.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streams_read_from_a_multi_thread_main_are_complete_in_order_and_not_delayed() {
     for engine in engines() {

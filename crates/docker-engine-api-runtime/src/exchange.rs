@@ -111,9 +111,17 @@ pub fn read_empty(response: reqwest::Response) -> ResponseValue<()> {
     ResponseValue::empty(response)
 }
 
-/// The success body as a byte stream, read as the caller goes.
+/// The success body as a byte stream, read as the caller goes. An answer
+/// that reqwest reads, opened on a multi-thread runtime's own thread, is
+/// read by a task of its own (`hand_off.rs`, which says why).
 pub fn read_stream(response: reqwest::Response) -> ResponseValue<ByteStream> {
-    ResponseValue::stream(response)
+    if crate::transport::reader_drives(&response) {
+        return ResponseValue::stream(response);
+    }
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = crate::hand_off::hand_off(Box::pin(response.bytes_stream()));
+    ResponseValue::new(ByteStream::new(body), status, headers)
 }
 
 /// The switched connection of a `101` answer.

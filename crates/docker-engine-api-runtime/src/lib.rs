@@ -25,6 +25,8 @@ mod error;
 mod error_body;
 #[cfg(feature = "client")]
 mod exchange;
+#[cfg(feature = "client")]
+mod hand_off;
 mod protocol;
 #[cfg(feature = "client")]
 mod transport;

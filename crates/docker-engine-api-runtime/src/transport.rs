@@ -10,7 +10,8 @@
 //! reqwest is its `Request`, which progenitor's code builds, and its
 //! `Response`, which the readers and `ByteStream` read (converted, not
 //! copied). What this module does itself: the connect and read timeouts, the
-//! `Host` and `User-Agent` headers, and keeping idle connections.
+//! `Host` and `User-Agent` headers, keeping idle connections, and driving
+//! each connection from the task that waits on it ([`Conn`] says why).
 //!
 //! Protocol upgrades (attach, exec, session) still go through reqwest: its
 //! `Upgraded` is what the generated `upgrade()` answers.
@@ -29,6 +30,7 @@ use http_body::{Body as HttpBody, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
+use std::future::Future;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -70,7 +72,7 @@ struct Shared {
 }
 
 struct Idle {
-    conn: SendRequest<reqwest::Body>,
+    conn: Conn,
     since: Instant,
 }
 
@@ -156,25 +158,31 @@ impl UnixTransport {
 
     /// Sends `request` (its URL's path and query; its authority becomes the
     /// `Host` header) and returns the answer's head; the body is read as the
-    /// caller goes. Needs a tokio runtime: each connection is driven by a
-    /// task of its own, as in reqwest.
+    /// caller goes. The connection makes progress only while this future or
+    /// the answer's body is polled (see [`Conn`]). Needs a tokio runtime
+    /// (the socket and the timeouts are tokio's).
     pub async fn send(&self, request: reqwest::Request) -> Result<reqwest::Response, SendError> {
+        let url = request.url().clone();
         let mut request = self.to_http(request)?;
         loop {
             let (mut conn, reused) = self.checkout().await?;
-            let sent = conn.try_send_request(request);
-            let answer = match self.shared.read_timeout {
-                Some(limit) => tokio::time::timeout(limit, sent)
+            let mut answer = std::pin::pin!(conn.send.try_send_request(request));
+            let head = std::future::poll_fn(|cx| {
+                conn.drive(cx);
+                answer.as_mut().poll(cx)
+            });
+            let head = match self.shared.read_timeout {
+                Some(limit) => tokio::time::timeout(limit, head)
                     .await
                     .map_err(|_| SendError::new(What::ReadTimeout(limit), None))?,
-                None => sent.await,
+                None => head.await,
             };
-            match answer {
-                Ok(response) => return Ok(self.response(response, conn)),
+            match head {
+                Ok(response) => return Ok(self.response(response, conn, url)),
                 Err(mut failed) => match failed.take_message() {
                     // The daemon closed an idle connection as the request
-                    // went out, and none of it was sent: once more, on a
-                    // connection of its own.
+                    // went out, and none of it was sent: once more, on
+                    // another connection.
                     Some(unsent) if reused => request = unsent,
                     _ => return Err(SendError::new(What::Send, Some(failed.into_error().into()))),
                 },
@@ -213,37 +221,44 @@ impl UnixTransport {
 
     /// A connection ready for a request: the newest idle one that is still
     /// open (and whether it was), or a new one.
-    async fn checkout(&self) -> Result<(SendRequest<reqwest::Body>, bool), SendError> {
+    async fn checkout(&self) -> Result<(Conn, bool), SendError> {
         loop {
             let idle = self.shared.lock().pop_back();
             let Some(Idle { mut conn, since }) = idle else {
                 return Ok((self.connect().await?, false));
             };
-            if conn.is_closed() || since.elapsed() > self.shared.idle_timeout {
+            if since.elapsed() > self.shared.idle_timeout {
                 continue;
             }
-            // A connection goes back when its answer was read to the end;
-            // its task marks it ready for the next request right after.
-            if conn.is_ready() || conn.ready().await.is_ok() {
+            // What the connection has to do first: notice that the daemon
+            // closed it while it was idle, or finish the last answer and
+            // become ready for the next request.
+            let ready = std::future::poll_fn(|cx| {
+                if !conn.drive(cx) {
+                    return Poll::Ready(false);
+                }
+                conn.send.poll_ready(cx).map(|r| r.is_ok())
+            })
+            .await;
+            if ready {
                 return Ok((conn, true));
             }
         }
     }
 
-    async fn connect(&self) -> Result<SendRequest<reqwest::Body>, SendError> {
+    async fn connect(&self) -> Result<Conn, SendError> {
         let path = &self.shared.path;
         let open = async {
             let stream = tokio::net::UnixStream::connect(path)
                 .await
                 .map_err(|e| SendError::new(What::Connect(path.clone()), Some(e.into())))?;
-            let (conn, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            let (send, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
                 .await
                 .map_err(|e| SendError::new(What::Connect(path.clone()), Some(e.into())))?;
-            // Its errors reach the request and the body reading it, too.
-            tokio::spawn(async move {
-                let _ = driver.await;
-            });
-            Ok(conn)
+            Ok(Conn {
+                send,
+                driver: Some(driver),
+            })
         };
         match self.shared.connect_timeout {
             Some(limit) => tokio::time::timeout(limit, open)
@@ -253,13 +268,24 @@ impl UnixTransport {
         }
     }
 
-    /// hyper's answer as reqwest's, its body giving the connection back to
-    /// the pool at its end.
+    /// hyper's answer as reqwest's, with the request's URL as its `url()`;
+    /// its body drives the connection and gives it back to the pool at its
+    /// end.
     fn response(
         &self,
-        response: http::Response<Incoming>,
-        conn: SendRequest<reqwest::Body>,
+        mut response: http::Response<Incoming>,
+        conn: Conn,
+        url: reqwest::Url,
     ) -> reqwest::Response {
+        use reqwest::ResponseBuilderExt as _;
+        // reqwest reads the URL from an extension only its builder can make
+        // (without one it parses a placeholder URL for every answer).
+        if let Ok(tagged) = http::Response::builder().url(url).body(()) {
+            response
+                .extensions_mut()
+                .extend(tagged.into_parts().0.extensions);
+        }
+        response.extensions_mut().insert(ReaderDrives);
         let shared = self.shared.clone();
         response
             .map(|body| {
@@ -274,6 +300,49 @@ impl UnixTransport {
     }
 }
 
+/// Marks an answer of this transport: reading it drives its connection.
+#[derive(Clone, Copy)]
+struct ReaderDrives;
+
+/// Whether reading `response` drives its connection (an answer of the unix
+/// transport), so that no task needs to read it for the reader.
+pub(crate) fn reader_drives(response: &reqwest::Response) -> bool {
+    response.extensions().get::<ReaderDrives>().is_some()
+}
+
+/// One HTTP/1 connection: hyper's request sender and the connection future
+/// that reads and writes the socket.
+///
+/// No task of its own drives the connection (reqwest and hyper-util spawn
+/// one): whoever waits on it polls it, the request's future until the head
+/// of the answer, then the answer's body. So the bytes of an answer are read
+/// in the task that reads the body, and no other task is woken for each
+/// piece: on a current-thread runtime that is a task switch less per
+/// request, and on a multi-thread runtime the reader and the socket stop
+/// waking each other across threads (measured in the README: logs read on
+/// the multi-thread runtime at the current-thread speed).
+struct Conn {
+    send: SendRequest<reqwest::Body>,
+    /// `None` once the connection has ended (closed, or failed: its error
+    /// also reaches the request or the body that was waiting).
+    driver: Option<Driver>,
+}
+
+type Driver =
+    hyper::client::conn::http1::Connection<TokioIo<tokio::net::UnixStream>, reqwest::Body>;
+
+impl Conn {
+    /// Lets the connection do what it can now; whether it is still open.
+    fn drive(&mut self, cx: &mut Context<'_>) -> bool {
+        if let Some(driver) = &mut self.driver
+            && Pin::new(driver).poll(cx).is_ready()
+        {
+            self.driver = None;
+        }
+        self.driver.is_some()
+    }
+}
+
 impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Idle>> {
         // The queue stays consistent whatever panicked while holding it.
@@ -283,7 +352,10 @@ impl Shared {
     }
 
     /// Keeps `conn` for the next request, and drops those idle too long.
-    fn check_in(&self, conn: SendRequest<reqwest::Body>) {
+    fn check_in(&self, conn: Conn) {
+        if conn.driver.is_none() {
+            return;
+        }
         let now = Instant::now();
         let mut idle = self.lock();
         while idle
@@ -296,11 +368,11 @@ impl Shared {
     }
 }
 
-/// An answer's body that gives its connection back at its end and applies
-/// the read timeout between its frames.
+/// An answer's body that drives its connection, gives it back at its end,
+/// and applies the read timeout between its frames.
 struct PooledBody {
     body: Incoming,
-    conn: Option<SendRequest<reqwest::Body>>,
+    conn: Option<Conn>,
     shared: Arc<Shared>,
     /// Armed while a frame is awaited with a read timeout.
     silence: Option<Pin<Box<tokio::time::Sleep>>>,
@@ -323,6 +395,9 @@ impl HttpBody for PooledBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
+        if let Some(conn) = &mut this.conn {
+            conn.drive(cx);
+        }
         match Pin::new(&mut this.body).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 this.silence = None;
@@ -580,6 +655,7 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(response.status(), 200);
+            assert_eq!(response.url().as_str(), "http://localhost/v1.51/_ping?x=1");
             assert_eq!(response.bytes().await.unwrap(), "OK");
         }
         assert_eq!(daemon.connections.load(Ordering::SeqCst), 1);
@@ -619,6 +695,28 @@ mod tests {
             assert_eq!(response.bytes().await.unwrap(), "OK", "round {round}");
         }
         assert_eq!(daemon.connections.load(Ordering::SeqCst), 5);
+        // Closed while idle, noticed only when the next request wants it.
+        for round in 1..=3 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let response = unix.send(get("http://localhost/_ping")).await.unwrap();
+            assert_eq!(response.bytes().await.unwrap(), "OK", "idle round {round}");
+        }
+        assert_eq!(daemon.connections.load(Ordering::SeqCst), 8);
+    }
+
+    /// No task of its own drives a connection: a body read in another task
+    /// than the one that sent the request (the facade's hand-off does that
+    /// on a multi-thread runtime) drives it there, to its end.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_answer_read_in_another_task_drives_its_connection_to_the_end() {
+        let daemon = daemon(Answer::Long(8 << 20));
+        let unix = transport(&daemon.path).build();
+        let response = unix.send(get("http://localhost/big")).await.unwrap();
+        let read = tokio::spawn(async move { response.bytes().await.map(|b| b.len()) });
+        assert_eq!(read.await.unwrap().unwrap(), 8 << 20);
+        let response = unix.send(get("http://localhost/big")).await.unwrap();
+        assert_eq!(response.bytes().await.unwrap().len(), 8 << 20);
+        assert_eq!(daemon.connections.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

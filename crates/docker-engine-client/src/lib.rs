@@ -63,7 +63,6 @@ mod docker;
 mod error;
 mod error_body;
 mod filters;
-mod hand_off;
 mod hijack;
 mod host;
 mod idle;

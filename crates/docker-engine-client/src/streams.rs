@@ -536,23 +536,21 @@ pub trait ByteStreamExt: Sized {
     fn into_async_read(self) -> impl tokio::io::AsyncRead + Send + Sync + Unpin;
 }
 
-// Every adapter reads the body through `hand_off`: on a multi-thread
-// runtime's own thread (a `#[tokio::main]` function) a task reads it and
-// passes the chunks on in batches (`hand_off.rs`).
+// What a multi-thread runtime's own thread needs to read a body quickly is
+// done where the generated code makes the `ByteStream` (the runtime's
+// `read_stream` and its `hand_off.rs`).
 impl ByteStreamExt for progenitor_client::ByteStream {
     fn output(self, framing: Framing) -> LogStream<Body> {
-        LogStream::new(crate::hand_off::hand_off(self.into_inner()), framing)
+        LogStream::new(self.into_inner(), framing)
     }
 
     fn json_lines<T: DeserializeOwned>(self) -> JsonLines<Body, T> {
-        JsonLines::new(crate::hand_off::hand_off(self.into_inner()))
+        JsonLines::new(self.into_inner())
     }
 
     fn into_async_read(self) -> impl tokio::io::AsyncRead + Send + Sync + Unpin {
         use futures_util::TryStreamExt;
-        tokio_util::io::StreamReader::new(
-            crate::hand_off::hand_off(self.into_inner()).map_err(std::io::Error::other),
-        )
+        tokio_util::io::StreamReader::new(self.into_inner().map_err(std::io::Error::other))
     }
 }
 

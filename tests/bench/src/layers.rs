@@ -8,11 +8,13 @@
 //!    over a unix-socket connector;
 //! 3. the same, fed and read through reqwest's `Request` and `Response`
 //!    types (`reqwest::Request` → `http::Request`, `http::Response` →
-//!    `reqwest::Response`): what a hyper-based transport behind the same
-//!    generated API would cost, since progenitor's generated code builds
+//!    `reqwest::Response`), since progenitor's generated code builds
 //!    `reqwest::Request`s and reads `reqwest::Response`s;
 //! 4. reqwest's own client (`unix_socket`);
-//! 5. ours: the facade's typed v1.51 client.
+//! 5. the runtime's `UnixTransport` (hyper's connections in a pool of its
+//!    own), fed and read through reqwest's types as in 3: what ours sends
+//!    through;
+//! 6. ours: the facade's typed v1.51 client.
 //!
 //! `GET /_ping` reads the body; `GET /containers/{id}/json` decodes the
 //! generated `ContainerInspectResponse` in every layer.
@@ -35,13 +37,17 @@ use crate::measure::{self, Summary};
 use crate::raw;
 use crate::report::{Table, cell};
 
-const LAYERS: [&str; 5] = [
+const LAYERS: [&str; N] = [
     "hyper `conn::http1` (floor)",
     "hyper-util pooled client",
     "hyper-util pooled client + reqwest's `Request`/`Response` types",
     "reqwest",
+    "the runtime's `UnixTransport` + reqwest's `Request`/`Response` types",
     "ours (facade, typed v1.51 client)",
 ];
+
+/// How many layers the table has.
+const N: usize = 6;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Op {
@@ -72,6 +78,7 @@ struct Stack {
     conn: hyper::client::conn::http1::SendRequest<Empty<Bytes>>,
     pooled: hyper_util::client::legacy::Client<UnixConnector, reqwest::Body>,
     reqwest: reqwest::Client,
+    unix: docker_engine_api_runtime::UnixTransport,
     ours: v1_51::Client,
 }
 
@@ -86,6 +93,7 @@ impl Stack {
             reqwest: reqwest::Client::builder()
                 .unix_socket(socket.to_path_buf())
                 .build()?,
+            unix: docker_engine_api_runtime::UnixTransport::builder(socket).build(),
             ours: Docker::unix(socket)?.v1_51().await?,
         })
     }
@@ -117,6 +125,14 @@ impl Stack {
                 resp.bytes().await?
             }
             3 => self.reqwest.get(url.as_str()).send().await?.bytes().await?,
+            4 => {
+                let req = self
+                    .reqwest
+                    .get(url.as_str())
+                    .header(http::header::ACCEPT, "application/json")
+                    .build()?;
+                self.unix.send(req).await?.bytes().await?
+            }
             _ => {
                 return match op {
                     Op::Ping => {
@@ -167,9 +183,10 @@ pub fn run(ctx: &Ctx) -> Result<Vec<Table>> {
         title: "Where ours' per-request CPU goes (diagnostic, one process)".into(),
         note: "The same request through each layer of the stack, alternating over rounds in one process on a \
                current-thread runtime; µs of CPU (user+sys) per request, one at a time; the ratio is to the \
-               floor. The third row is what a hyper-based transport behind the generated API would cost: \
-               progenitor's generated code builds reqwest's `Request` and reads reqwest's `Response`, and \
-               those conversions stay."
+               floor. Rows 3 and 5 feed the pool reqwest's `Request` and read reqwest's `Response`, as \
+               progenitor's generated code needs; row 5 is the transport ours sends through on a unix \
+               socket (the runtime's `UnixTransport`), so ours minus row 5 is the facade, the generated \
+               builder and the runtime's exchange and readers."
             .into(),
         header: [
             "layer",
@@ -198,7 +215,7 @@ pub fn run(ctx: &Ctx) -> Result<Vec<Table>> {
     Ok(vec![table])
 }
 
-type PerLayer = [Option<Summary>; 5];
+type PerLayer = [Option<Summary>; N];
 
 fn measure_all(
     socket: &Path,
@@ -211,7 +228,7 @@ fn measure_all(
         .build()?;
     rt.block_on(async {
         let mut stack = Stack::new(socket).await?;
-        let mut cpu = [[const { Vec::new() }; 5], [const { Vec::new() }; 5]];
+        let mut cpu = [[const { Vec::new() }; N], [const { Vec::new() }; N]];
         for round in 0..rounds {
             eprintln!("layers: round {}/{rounds}", round + 1);
             for (o, op) in [Op::Ping, Op::Inspect].into_iter().enumerate() {
@@ -222,7 +239,7 @@ fn measure_all(
                     (Op::Inspect, true) => 400,
                 };
                 // A different layer first in every round.
-                for l in (0..5).map(|i| (i + round) % 5) {
+                for l in (0..N).map(|i| (i + round) % N) {
                     for _ in 0..20 {
                         stack.one(l, op, id).await?;
                     }
@@ -234,7 +251,7 @@ fn measure_all(
                 }
             }
         }
-        let per = |v: &[Vec<f64>; 5]| -> PerLayer { std::array::from_fn(|l| Summary::of(&v[l])) };
+        let per = |v: &[Vec<f64>; N]| -> PerLayer { std::array::from_fn(|l| Summary::of(&v[l])) };
         Ok((per(&cpu[0]), per(&cpu[1])))
     })
 }

@@ -1,7 +1,8 @@
-//! Streaming answers read from a multi-thread runtime's own thread.
+//! Streaming answers that reqwest reads, read from a multi-thread runtime's
+//! own thread.
 //!
 //! A `#[tokio::main]` function runs in `block_on`, on the runtime's own
-//! thread, while the HTTP connection is driven by a task on a worker. The
+//! thread, while reqwest's HTTP connection is driven by a task on a worker. The
 //! daemon writes one HTTP chunk per log line or event, hyper hands the body
 //! over one chunk at a time, and each hand-over from the worker to the
 //! `block_on` thread is a cross-thread wake-up (a futex, an eventfd write):
@@ -23,11 +24,13 @@
 //! stream ends the task at once, even while the daemon sends nothing.
 //!
 //! Everywhere else (a current-thread runtime, or a reader already in a task)
-//! the body is read as it is. The choice is made where the adapter
-//! (`output()`, `json_lines()`, `into_async_read()`) is called: a stream made
-//! in `block_on` and moved into a task is still handed off (it costs a
-//! little), one made in a task and read in `block_on` is not (it reads as
-//! before).
+//! the body is read as it is, and so is every answer of the unix transport
+//! ([`crate::UnixTransport`]), whose reader drives the connection itself (no
+//! task of the connection's to wake). The choice is made where
+//! [`crate::read_stream`] runs, as the generated `send()` returns: a stream
+//! opened in `block_on` and moved into a task is still handed off (it costs
+//! a little), one opened in a task and read in `block_on` is not (it reads
+//! as before).
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -39,7 +42,8 @@ use futures_core::Stream;
 use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
-use crate::streams::Body;
+/// The body of a `ByteStream`.
+pub(crate) type Body = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send + Sync>>;
 
 /// The most bytes passed on in one batch.
 pub(crate) const BATCH: usize = 64 * 1024;
