@@ -32,13 +32,14 @@
 //! a little), one opened in a task and read in `block_on` is not (it reads
 //! as before).
 
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
+use futures_util::future::{Either, select};
 use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
@@ -77,11 +78,11 @@ impl HandedOff {
         let finished_in_task = finished.clone();
         tokio::spawn(async move {
             loop {
-                let first = tokio::select! {
-                    item = body.next() => item,
-                    // The reader is gone: stop reading (and close the
-                    // connection) even while the daemon sends nothing.
-                    () = tx.closed() => return,
+                // The reader is gone: stop reading (and close the
+                // connection) even while the daemon sends nothing.
+                let first = match select(pin!(body.next()), pin!(tx.closed())).await {
+                    Either::Left((item, _)) => item,
+                    Either::Right(((), _)) => return,
                 };
                 let (batch, next) = match first {
                     None => (None, Next::End),
