@@ -11,7 +11,7 @@
 //! `Response`, which the readers and `ByteStream` read (converted, not
 //! copied). What this module does itself: the connect and read timeouts, the
 //! `Host` and `User-Agent` headers, keeping idle connections, and driving
-//! each connection from the task that waits on it ([`Conn`] says why).
+//! each connection from the task that waits on it (`Conn` says why).
 //!
 //! Protocol upgrades (attach, exec, session) still go through reqwest: its
 //! `Upgraded` is what the generated `upgrade()` answers.
@@ -159,8 +159,8 @@ impl UnixTransport {
     /// Sends `request` (its URL's path and query; its authority becomes the
     /// `Host` header) and returns the answer's head; the body is read as the
     /// caller goes. The connection makes progress only while this future or
-    /// the answer's body is polled (see [`Conn`]). Needs a tokio runtime
-    /// (the socket and the timeouts are tokio's).
+    /// the answer's body is polled (no task of its own drives it). Needs a
+    /// tokio runtime (the socket and the timeouts are tokio's).
     pub async fn send(&self, request: reqwest::Request) -> Result<reqwest::Response, SendError> {
         let url = request.url().clone();
         let mut request = self.to_http(request)?;
