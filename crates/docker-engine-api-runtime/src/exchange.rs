@@ -63,15 +63,14 @@ where
     C: ClientInfo<Transport>,
     E: DaemonError,
 {
-    let response = match (client.inner(), expect) {
-        (Transport::Unix(unix), Expect::Success) => {
+    if let Expect::Upgrade(protocol) = expect {
+        crate::upgrade::request_upgrade(request.headers_mut(), protocol);
+    }
+    let response = match client.inner() {
+        Transport::Unix(unix) if expect == Expect::Success => {
             unix.send(request).await.map_err(Error::ConnectionError)?
         }
-        (_, Expect::Upgrade(protocol)) => {
-            crate::upgrade::request_upgrade(request.headers_mut(), protocol);
-            client.client().execute(request).await?
-        }
-        (_, Expect::Success) => client.client().execute(request).await?,
+        _ => client.client().execute(request).await?,
     };
     let status = response.status().as_u16();
     match (expect, status) {

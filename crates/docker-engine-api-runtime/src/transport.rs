@@ -18,6 +18,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -30,7 +31,6 @@ use http_body::{Body as HttpBody, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
-use std::future::Future;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -248,13 +248,14 @@ impl UnixTransport {
 
     async fn connect(&self) -> Result<Conn, SendError> {
         let path = &self.shared.path;
+        let failed = |e: BoxError| SendError::new(What::Connect(path.clone()), Some(e));
         let open = async {
             let stream = tokio::net::UnixStream::connect(path)
                 .await
-                .map_err(|e| SendError::new(What::Connect(path.clone()), Some(e.into())))?;
+                .map_err(|e| failed(e.into()))?;
             let (send, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
                 .await
-                .map_err(|e| SendError::new(What::Connect(path.clone()), Some(e.into())))?;
+                .map_err(|e| failed(e.into()))?;
             Ok(Conn {
                 send,
                 driver: Some(driver),

@@ -184,7 +184,17 @@ impl Error {
 
     /// A failure to reach or talk to the daemon.
     pub(crate) fn transport(err: reqwest::Error) -> Self {
-        let kind = if err.is_timeout() {
+        let timed_out = err.is_timeout();
+        Error::unreachable(err, timed_out)
+    }
+
+    /// A failure to reach or talk to the daemon, through any transport:
+    /// `Timeout` when a time limit ended it, else `Connection`.
+    pub(crate) fn unreachable(
+        err: impl std::error::Error + Send + Sync + 'static,
+        timed_out: bool,
+    ) -> Self {
+        let kind = if timed_out {
             ErrorKind::Timeout
         } else {
             ErrorKind::Connection
@@ -289,12 +299,8 @@ impl<E: docker_engine_api_runtime::DaemonError> From<docker_engine_api_runtime::
                 Error::transport(e)
             }
             P::ConnectionError(e) => {
-                let kind = if e.is_timeout() {
-                    ErrorKind::Timeout
-                } else {
-                    ErrorKind::Connection
-                };
-                Error::new(kind, error_chain(&e)).with_source(e)
+                let timed_out = e.is_timeout();
+                Error::unreachable(e, timed_out)
             }
             P::InvalidRequest(message) => Error::new(ErrorKind::InvalidRequest, message),
             P::Custom(message) => Error::new(ErrorKind::Other, message),
